@@ -1,0 +1,12 @@
+/*
+ * dirtyrate.h: the public API of libdirtyrate
+ *
+ * libdirtyrate measures how fast a libvirt domain dirties its memory,
+ * models QEMU's XBZRLE delta compression for it, and keeps a migration
+ * policy in the domain XML.  Every symbol starts with dr_ / Dr / DR_.
+ * Compile with `pkg-config --cflags dirtyrate`.
+ */
+#pragma once
+
+#include "dr-error.h"
+#include "dr-xbzrle.h"
