@@ -1,0 +1,50 @@
+"""The test bed itself: the guest boots, its workload runs at the rate it
+was given, and it migrates to the destination daemon and back."""
+import drtestbed
+
+
+def assert_rate_near(reports, target, tolerance):
+    for t, rate, _ in reports:
+        assert abs(rate - target) <= tolerance * target, \
+            f"t={t}: achieved {rate} pages/s, configured {target}"
+
+
+def test_guest_boots_and_reports_rate(make_guest):
+    wl = drtestbed.Workload(wss_mib=64, rate=5120, bytes_per_write=1)
+    g = make_guest(wl)
+    assert "dr-guest: booted" in g.console_text()
+    assert "drw: config wss=64MiB rate=5120 pages/s bytes=1 order=seq threads=1" \
+        in g.console_text()
+    reports = g.wait_rate_reports(3)
+    assert_rate_near(reports, wl.rate, 0.05)
+    assert g.is_running()
+
+
+def test_dense_random_workload_with_threads(make_guest):
+    wl = drtestbed.Workload(wss_mib=32, rate=1024, bytes_per_write=4096,
+                            order="random", threads=2)
+    g = make_guest(wl)
+    assert "order=random threads=2" in g.console_text()
+    assert_rate_near(g.wait_rate_reports(3), wl.rate, 0.10)
+    assert g.is_running()
+
+
+def test_migrate_to_destination_and_back(testbed, make_guest, source_conn,
+                                         dest_conn, free_port):
+    wl = drtestbed.Workload(wss_mib=64, rate=2560)
+    g = make_guest(wl)
+    name = g.name
+    assert g.is_running()
+
+    g.migrate(dest_conn, free_port())
+    assert g.is_running(), "guest not running on the destination"
+    assert name in [d.name() for d in dest_conn.listAllDomains()]
+    assert name not in [d.name() for d in source_conn.listAllDomains()]
+    # The workload goes on over there.
+    assert_rate_near(g.wait_rate_reports(2), wl.rate, 0.10)
+
+    g.migrate(source_conn, free_port())
+    assert g.is_running(), "guest not running back on the source"
+    assert name not in [d.name() for d in dest_conn.listAllDomains()]
+    assert_rate_near(g.wait_rate_reports(2), wl.rate, 0.10)
+    assert g.is_running()

@@ -1,0 +1,460 @@
+"""The virt-dirtyrate test bed: real daemons and a real guest on one machine.
+
+- Source host: the system libvirtd (qemu:///system), started if it is not
+  running.
+- Destination host: the session libvirtd of a second, unprivileged user
+  (DEST_USER), with its own host_uuid so that libvirt agrees to migrate to
+  it, reached at qemu+unix:///session?socket=...
+- Guest: a TCG domain with no disk image.  It boots the Debian cloud kernel
+  with an initramfs made here of busybox-static and our workload generator
+  (tests/workload/dr-workload.c), which is configured from the kernel
+  command line and reports the dirty rate it achieved on the serial console.
+
+Everything started here is recorded, and teardown() stops only that.
+Used by the pytest fixtures (tests/integration/conftest.py), the
+benchmarks (bench/) and the README's demo (dev/demo).
+"""
+
+import glob
+import gzip
+import io
+import os
+import pwd
+import re
+import select
+import shutil
+import signal
+import stat
+import subprocess
+import threading
+import time
+import tty
+import uuid
+import xml.etree.ElementTree as ET
+
+SOURCE_URI = "qemu:///system"
+DEST_USER = os.environ.get("DR_TESTBED_DEST_USER", "drdest")
+WORKDIR = os.environ.get("DR_TESTBED_DIR", "/var/tmp/virt-dirtyrate-testbed")
+DEST_RUNTIME = "/run/virt-dirtyrate-" + DEST_USER
+# A fixed host UUID for the destination, different from any real host.
+DEST_HOST_UUID = "d1e7a7e0-5e55-4d00-8000-0000d1e7a7e0"
+GUEST_PREFIX = "drtest-"
+
+_INIT_SCRIPT = """#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t devtmpfs devtmpfs /dev
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+echo "dr-guest: booted $(uname -r)"
+/bin/dr-workload &
+while :; do sleep 3600; done
+"""
+
+
+class Missing(Exception):
+    """A prerequisite of the test bed is absent; the message names it."""
+
+
+def _libvirt():
+    try:
+        import libvirt  # noqa: PLC0415 (optional until the test bed is used)
+    except ImportError as e:
+        raise Missing("python3-libvirt is not installed (apt-get install "
+                      "python3-libvirt; run pytest with /usr/bin/python3)") from e
+    libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
+    return libvirt
+
+
+def check_prerequisites():
+    """Raise Missing, naming what is absent, unless the test bed can run."""
+    if os.geteuid() != 0:
+        raise Missing("the test bed needs root (it runs the system libvirtd)")
+    for prog in ("libvirtd", "virtlogd", "qemu-system-x86_64", "runuser", "useradd"):
+        if not shutil.which(prog, path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin"):
+            raise Missing(f"{prog} is not installed")
+    if not os.path.exists("/bin/busybox"):
+        raise Missing("/bin/busybox is missing (apt-get install busybox-static)")
+    kernel_path()
+    _libvirt()
+
+
+def kernel_path():
+    kernels = sorted(glob.glob("/boot/vmlinuz-*-cloud-amd64"))
+    if not kernels:
+        raise Missing("no /boot/vmlinuz-*-cloud-amd64 (apt-get install linux-image-cloud-amd64)")
+    return kernels[-1]
+
+
+# ---------------------------------------------------------------------------
+# The guest's boot files
+
+
+def _cpio_newc(entries):
+    """Pack (name, mode, data, rdev) tuples as a newc cpio archive."""
+    out = io.BytesIO()
+    ino = 1
+    for name, mode, data, rdev in entries + [("TRAILER!!!", 0, b"", (0, 0))]:
+        namez = name.encode() + b"\0"
+        fields = [ino, mode, 0, 0, 1, 0, len(data), 0, 0, rdev[0], rdev[1], len(namez), 0]
+        out.write(b"070701" + b"".join(b"%08X" % f for f in fields))
+        out.write(namez)
+        out.write(b"\0" * (-(110 + len(namez)) % 4))
+        out.write(data)
+        out.write(b"\0" * (-len(data) % 4))
+        ino += 1
+    return out.getvalue()
+
+
+def build_boot_files(workload_bin):
+    """Copy the kernel and build the initramfs under WORKDIR.
+
+    Both are world-readable so that the destination user's QEMU can
+    read them too.  Returns (kernel, initrd) paths.
+    """
+    os.makedirs(WORKDIR, exist_ok=True)
+    os.chmod(WORKDIR, 0o755)
+    kernel = os.path.join(WORKDIR, "vmlinuz")
+    initrd = os.path.join(WORKDIR, "initrd.img")
+    shutil.copyfile(kernel_path(), kernel)
+    os.chmod(kernel, 0o644)
+
+    with open("/bin/busybox", "rb") as f:
+        busybox = f.read()
+    with open(workload_bin, "rb") as f:
+        workload = f.read()
+    d = stat.S_IFDIR | 0o755
+    entries = [(p, d, b"", (0, 0)) for p in ("bin", "sbin", "dev", "proc", "sys", "tmp")]
+    entries += [
+        ("dev/console", stat.S_IFCHR | 0o600, b"", (5, 1)),
+        ("init", stat.S_IFREG | 0o755, _INIT_SCRIPT.encode(), (0, 0)),
+        ("bin/busybox", stat.S_IFREG | 0o755, busybox, (0, 0)),
+        ("bin/dr-workload", stat.S_IFREG | 0o755, workload, (0, 0)),
+    ]
+    tmp = initrd + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(gzip.compress(_cpio_newc(entries), compresslevel=1))
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, initrd)
+    return kernel, initrd
+
+
+class Workload:
+    """The workload generator's settings (see tests/workload/dr-workload.c)."""
+
+    def __init__(self, wss_mib=256, rate=25600, bytes_per_write=1, order="seq", threads=1):
+        self.wss_mib = wss_mib
+        self.rate = rate  # pages per second
+        self.bytes_per_write = bytes_per_write
+        self.order = order
+        self.threads = threads
+
+    @property
+    def mib_per_s(self):
+        return self.rate * 4096 / 1048576.0
+
+    def cmdline(self):
+        return (f"drw.wss={self.wss_mib}M drw.rate={self.rate} "
+                f"drw.bytes={self.bytes_per_write} drw.order={self.order} "
+                f"drw.threads={self.threads}")
+
+
+def domain_xml(name, kernel, initrd, workload, memory_mib=1024, vcpus=2):
+    return f"""<domain type='qemu'>
+  <name>{name}</name>
+  <memory unit='MiB'>{memory_mib}</memory>
+  <vcpu>{vcpus}</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>{kernel}</kernel>
+    <initrd>{initrd}</initrd>
+    <cmdline>console=ttyS0 quiet panic=-1 {workload.cmdline()}</cmdline>
+  </os>
+  <features><acpi/></features>
+  <cpu mode='custom' match='exact'><model fallback='allow'>qemu64</model></cpu>
+  <clock offset='utc'/>
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>destroy</on_reboot>
+  <on_crash>destroy</on_crash>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <controller type='usb' model='none'/>
+    <serial type='pty'><target port='0'/></serial>
+    <console type='pty'><target type='serial' port='0'/></console>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+"""
+
+
+# ---------------------------------------------------------------------------
+# Daemons
+
+
+def _wait_for(pred, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return
+        time.sleep(0.2)
+    raise Missing(f"timed out after {timeout}s waiting for {what}")
+
+
+def _can_open(uri):
+    libvirt = _libvirt()
+    try:
+        libvirt.open(uri).close()
+        return True
+    except libvirt.libvirtError:
+        return False
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except OSError:
+        return False
+
+
+def dest_uri():
+    return f"qemu+unix:///session?socket={DEST_RUNTIME}/libvirt/libvirt-sock"
+
+
+class TestBed:
+    """Starts what is missing, remembers it, and stops only that."""
+
+    def __init__(self, workload_bin):
+        check_prerequisites()
+        self.libvirt = _libvirt()
+        self.workload_bin = workload_bin
+        self.started = []  # (description, pidfile or pid)
+        self.kernel = self.initrd = None
+
+    # -- source ---------------------------------------------------------
+    def _start_source(self):
+        if _can_open(SOURCE_URI):
+            return
+        if not os.path.exists("/run/libvirt/virtlogd-sock"):
+            subprocess.run(["virtlogd", "-d"], check=True)
+            self.started.append(("virtlogd", "/run/virtlogd.pid"))
+        subprocess.run(["libvirtd", "-d"], check=True)
+        self.started.append(("libvirtd", "/run/libvirtd.pid"))
+        _wait_for(lambda: _can_open(SOURCE_URI), 30, "the system libvirtd")
+
+    # -- destination ----------------------------------------------------
+    def _ensure_dest_user(self):
+        try:
+            return pwd.getpwnam(DEST_USER)
+        except KeyError:
+            subprocess.run(["useradd", "--system", "--create-home",
+                            "--home-dir", f"/var/lib/{DEST_USER}",
+                            "--shell", "/usr/sbin/nologin", DEST_USER], check=True)
+            return pwd.getpwnam(DEST_USER)
+
+    def _start_dest(self):
+        pw = self._ensure_dest_user()
+        confdir = os.path.join(pw.pw_dir, ".config", "libvirt")
+        os.makedirs(confdir, exist_ok=True)
+        with open(os.path.join(confdir, "libvirtd.conf"), "w") as f:
+            f.write(f'host_uuid = "{DEST_HOST_UUID}"\n')
+        for d in (os.path.join(pw.pw_dir, ".config"), confdir):
+            os.chown(d, pw.pw_uid, pw.pw_gid)
+        os.chown(os.path.join(confdir, "libvirtd.conf"), pw.pw_uid, pw.pw_gid)
+        os.makedirs(DEST_RUNTIME, exist_ok=True)
+        os.chown(DEST_RUNTIME, pw.pw_uid, pw.pw_gid)
+        os.chmod(DEST_RUNTIME, 0o700)
+        uri = dest_uri()
+        if _can_open(uri):
+            return uri
+        env = {"HOME": pw.pw_dir, "XDG_RUNTIME_DIR": DEST_RUNTIME,
+               "PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C"}
+        subprocess.run(["runuser", "-u", DEST_USER, "--", "libvirtd", "--daemon"],
+                       env=env, check=True)
+        self.started.append(("session libvirtd", f"{DEST_RUNTIME}/libvirt/libvirtd.pid"))
+        _wait_for(lambda: _can_open(uri), 30, f"the session libvirtd of {DEST_USER}")
+        return uri
+
+    def start(self):
+        self.kernel, self.initrd = build_boot_files(self.workload_bin)
+        self._start_source()
+        self.dest_uri = self._start_dest()
+        self.source_uri = SOURCE_URI
+        return self
+
+    def connect(self, which="source"):
+        return self.libvirt.open(self.source_uri if which == "source" else self.dest_uri)
+
+    def teardown(self):
+        """Destroy leftover test guests, then stop the daemons we started."""
+        for uri in (SOURCE_URI, dest_uri()):
+            try:
+                conn = self.libvirt.open(uri)
+            except self.libvirt.libvirtError:
+                continue
+            for dom in conn.listAllDomains():
+                if dom.name().startswith(GUEST_PREFIX):
+                    try:
+                        dom.destroy()
+                    except self.libvirt.libvirtError:
+                        pass
+            conn.close()
+        for what, pidfile in reversed(self.started):
+            try:
+                with open(pidfile) as f:
+                    pid = int(f.read().strip())
+            except (OSError, ValueError):
+                continue
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except OSError:
+                continue
+            deadline = time.monotonic() + 15
+            while _pid_alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+        self.started = []
+
+    # -- guests ---------------------------------------------------------
+    def boot_guest(self, workload=None, name=None, memory_mib=1024, vcpus=2):
+        workload = workload or Workload()
+        name = name or f"{GUEST_PREFIX}{uuid.uuid4().hex[:8]}"
+        conn = self.connect("source")
+        xml = domain_xml(name, self.kernel, self.initrd, workload, memory_mib, vcpus)
+        dom = conn.createXML(xml, 0)
+        return Guest(self, conn, dom, workload)
+
+
+class Console:
+    """Reads a guest's pty serial console into a buffer, in a thread."""
+
+    def __init__(self, path):
+        self.path = path
+        self.buf = []
+        self.lock = threading.Lock()
+        self.closed = threading.Event()
+        self.fd = os.open(path, os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
+        try:
+            tty.setraw(self.fd)
+        except OSError:
+            pass
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.closed.is_set():
+            try:
+                r, _, _ = select.select([self.fd], [], [], 0.2)
+                if r:
+                    data = os.read(self.fd, 65536)
+                    if not data:
+                        time.sleep(0.1)
+                        continue
+                    with self.lock:
+                        self.buf.append(data.decode("utf-8", "replace"))
+            except OSError:
+                time.sleep(0.2)
+                if self.closed.is_set():
+                    break
+
+    def text(self):
+        with self.lock:
+            return "".join(self.buf)
+
+    def close(self):
+        self.closed.set()
+        self.thread.join(2)
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass
+
+
+RATE_RE = re.compile(r"drw: t=(\d+) rate=(\d+) pages/s ([\d.]+) MiB/s")
+
+
+class Guest:
+    """A running test guest and its console, on whichever host holds it."""
+
+    def __init__(self, bed, conn, dom, workload):
+        self.bed = bed
+        self.conn = conn
+        self.dom = dom
+        self.name = dom.name()
+        self.workload = workload
+        self.console = None
+        self._open_console()
+
+    def _open_console(self):
+        if self.console:
+            self.console.close()
+        root = ET.fromstring(self.dom.XMLDesc(0))
+        src = root.find("./devices/serial/source")
+        path = src.get("path") if src is not None else None
+        self.console = Console(path) if path else None
+
+    def console_text(self):
+        return self.console.text() if self.console else ""
+
+    def wait_for_console(self, pattern, timeout=60):
+        """Wait until @pattern (a regex) appears on the console; return the match."""
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = self.console_text()
+            m = rx.search(text)
+            if m:
+                return m
+            if "drw: error" in text or "dr-workload: not found" in text:
+                break
+            time.sleep(0.2)
+        raise AssertionError(f"guest {self.name}: no '{pattern}' on the console "
+                             f"(waited up to {timeout}s); console so far:\n{self.console_text()[-2000:]}")
+
+    def wait_ready(self, timeout=90):
+        self.wait_for_console(r"drw: ready", timeout)
+
+    def achieved_rates(self):
+        """The workload's per-second reports, as [(t, pages/s, MiB/s)]."""
+        return [(int(t), int(r), float(m)) for t, r, m in RATE_RE.findall(self.console_text())]
+
+    def wait_rate_reports(self, n, timeout=60):
+        """Wait for @n more rate reports than there are now; return them."""
+        have = len(self.achieved_rates())
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            rates = self.achieved_rates()
+            if len(rates) >= have + n:
+                return rates[have:have + n]
+            time.sleep(0.2)
+        raise AssertionError(f"guest {self.name}: fewer than {n} new rate reports in "
+                             f"{timeout}s; console:\n{self.console_text()[-2000:]}")
+
+    def is_running(self):
+        libvirt = self.bed.libvirt
+        try:
+            state, _ = self.dom.state()
+        except libvirt.libvirtError:
+            return False
+        return state == libvirt.VIR_DOMAIN_RUNNING
+
+    def migrate(self, dest_conn, port, bandwidth_mib=None, params=None, flags=0):
+        """Live-migrate to @dest_conn; the guest object follows the domain."""
+        libvirt = self.bed.libvirt
+        p = {libvirt.VIR_MIGRATE_PARAM_URI: f"tcp://127.0.0.1:{port}"}
+        if bandwidth_mib:
+            p[libvirt.VIR_MIGRATE_PARAM_BANDWIDTH] = bandwidth_mib
+        p.update(params or {})
+        newdom = self.dom.migrate3(dest_conn, p, flags | libvirt.VIR_MIGRATE_LIVE)
+        self.conn = dest_conn
+        self.dom = newdom
+        self._open_console()
+        return newdom
+
+    def destroy(self):
+        libvirt = self.bed.libvirt
+        if self.console:
+            self.console.close()
+            self.console = None
+        try:
+            self.dom.destroy()
+        except libvirt.libvirtError:
+            pass
