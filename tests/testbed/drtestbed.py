@@ -40,6 +40,19 @@ DEST_RUNTIME = "/run/virt-dirtyrate-" + DEST_USER
 DEST_HOST_UUID = "d1e7a7e0-5e55-4d00-8000-0000d1e7a7e0"
 GUEST_PREFIX = "drtest-"
 
+# QEMU 7.2's TCG loses guest stores during a multi-pass migration: the
+# aligned fast path of cpu_physical_memory_sync_dirty_bitmap() clears
+# dirty bits without resetting the vCPUs' TLB, so later stores through a
+# TLB entry already marked dirty are not logged (fixed upstream in 2024,
+# "physmem: Fix migration dirty bitmap coherency with TCG memory
+# access").  The destination then panics on stale kernel data.  libvirt
+# aligns RAM to 1 MiB, so the correct slow path is never taken.  With
+# page-table isolation the kernel's mappings are not global and every
+# return to user space reloads CR3, which flushes the TCG TLB: the window
+# shrinks to a scheduler tick and the guest survives.  The qemu64 model
+# is an AMD CPU, where PTI is off unless asked for.
+GUEST_KERNEL_ARGS = "console=ttyS0 quiet panic=-1 pti=on"
+
 _INIT_SCRIPT = """#!/bin/busybox sh
 /bin/busybox --install -s /bin
 mount -t devtmpfs devtmpfs /dev
@@ -167,7 +180,7 @@ def domain_xml(name, kernel, initrd, workload, memory_mib=1024, vcpus=2):
     <type arch='x86_64' machine='pc'>hvm</type>
     <kernel>{kernel}</kernel>
     <initrd>{initrd}</initrd>
-    <cmdline>console=ttyS0 quiet panic=-1 {workload.cmdline()}</cmdline>
+    <cmdline>{GUEST_KERNEL_ARGS} {workload.cmdline()}</cmdline>
   </os>
   <features><acpi/></features>
   <cpu mode='custom' match='exact'><model fallback='allow'>qemu64</model></cpu>
