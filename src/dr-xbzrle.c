@@ -91,6 +91,23 @@ emit_pair(uint8_t *dst, size_t dlen, size_t *d,
     return 0;
 }
 
+/* emit_pair() for callers that know 16 bytes can be read at @nz: a
+ * short run is copied as one fixed 16-byte move, which may write up to
+ * 15 bytes past the run, but never past @dlen. */
+static inline __attribute__((always_inline)) int
+emit_pair_overread(uint8_t *dst, size_t dlen, size_t *d,
+                   size_t zrun, const uint8_t *nz, size_t nzrun)
+{
+    if (nzrun <= 16 && *d + 4 + 16 <= dlen) {
+        *d += uleb_put(dst + *d, (uint32_t)zrun);
+        *d += uleb_put(dst + *d, (uint32_t)nzrun);
+        memcpy(dst + *d, nz, 16);
+        *d += nzrun;
+        return 0;
+    }
+    return emit_pair(dst, dlen, d, zrun, nz, nzrun);
+}
+
 int
 dr_xbzrle_encode_scalar(const uint8_t *old_page, const uint8_t *new_page,
                         size_t len, uint8_t *dst, size_t dlen)
@@ -160,85 +177,104 @@ eqmap_tail(uint64_t *eq, const uint8_t *old_page, const uint8_t *new_page,
     }
 }
 
-/* First index >= @i whose bit in @eq is clear, or @len. */
-static inline __attribute__((always_inline)) size_t
-eqmap_next_diff(const uint64_t *eq, size_t i, size_t len)
+/* Counts, while the bitmap is built, the changed bytes and the changed
+ * runs (a changed byte after an equal one; "byte -1" counts as equal). */
+typedef struct {
+    size_t changed;
+    size_t nruns;
+    uint64_t prev_top;
+    uint64_t dirty[EQMAP_WORDS / 64]; /* words of the bitmap with a change */
+} EqmapCount;
+
+/* Counts word @w of the bitmap, which is not all ones. */
+static inline __attribute__((always_inline)) void
+eqmap_count(EqmapCount *c, size_t w, uint64_t eq)
 {
-    size_t nwords = (len + 63) / 64;
-    size_t w = i / 64;
-    uint64_t bits;
-
-    if (i >= len)
-        return len;
-    bits = ~eq[w] >> (i % 64);
-    if (bits)
-        return MIN(len, i + (size_t)__builtin_ctzll(bits));
-    for (w++; w < nwords; w++) {
-        if (~eq[w])
-            return MIN(len, w * 64 + (size_t)__builtin_ctzll(~eq[w]));
-    }
-    return len;
-}
-
-/* First index >= @i whose bit in @eq is set, or @len. */
-static inline __attribute__((always_inline)) size_t
-eqmap_next_equal(const uint64_t *eq, size_t i, size_t len)
-{
-    size_t nwords = (len + 63) / 64;
-    size_t w = i / 64;
-    uint64_t bits;
-
-    if (i >= len)
-        return len;
-    bits = eq[w] >> (i % 64);
-    if (bits)
-        return MIN(len, i + (size_t)__builtin_ctzll(bits));
-    for (w++; w < nwords; w++) {
-        if (eq[w])
-            return MIN(len, w * 64 + (size_t)__builtin_ctzll(eq[w]));
-    }
-    return len;
+    uint64_t ne = ~eq;
+    c->dirty[w / 64] |= 1ULL << (w % 64);
+    c->changed += (size_t)__builtin_popcountll(ne);
+    c->nruns += (size_t)__builtin_popcountll(ne & ((eq << 1) | c->prev_top));
+    c->prev_top = eq >> 63;
 }
 
 /* Inlined into each SIMD encoder, so that it is compiled for that
- * encoder's target (popcnt, tzcnt) rather than for the baseline. */
+ * encoder's target (popcnt, tzcnt) rather than for the baseline.
+ *
+ * It walks the transitions of the bitmap (a bit set where a byte's
+ * state differs from the byte before it) with one count-trailing-zeros
+ * each: transitions alternate between the start of a changed run and
+ * the start of an equal run, so the loop's branches are predictable. */
 static inline __attribute__((always_inline)) int
-encode_from_eqmap(const uint64_t *eq, const uint8_t *new_page,
-                  size_t len, uint8_t *dst, size_t dlen)
+encode_from_eqmap(const uint64_t *eq, const EqmapCount *count,
+                  const uint8_t *new_page, size_t len, uint8_t *dst, size_t dlen)
 {
     size_t nwords = (len + 63) / 64;
-    size_t changed = 0;
-    size_t nruns = 0;
-    uint64_t prev_top = 1; /* "byte -1" counts as equal */
-    size_t i = 0;
+    size_t zstart = 0;   /* start of the current equal run */
+    size_t nzstart = 0;  /* start of the current changed run */
+    gboolean in_changed = FALSE;
     size_t d = 0;
-    size_t w;
 
+    if (count->changed == 0)
+        return 0;
     /* Every changed run costs at least its bytes plus two length bytes:
      * when even that does not fit, fail before writing anything. */
-    for (w = 0; w < nwords; w++) {
-        uint64_t ne = ~eq[w];
-        changed += (size_t)__builtin_popcountll(ne);
-        nruns += (size_t)__builtin_popcountll(ne & ((eq[w] << 1) | prev_top));
-        prev_top = eq[w] >> 63;
-    }
-    if (changed == 0)
-        return 0;
-    if (changed + 2 * nruns > dlen)
+    if (count->changed + 2 * count->nruns > dlen)
         return -1;
 
-    while (i < len) {
-        size_t j = eqmap_next_diff(eq, i, len);
-        size_t k;
+    /* Only words with a change, and the words after them (where a
+     * changed run may end on the boundary), have transitions. */
+    for (size_t sw = 0; sw * 64 < nwords; sw++) {
+        uint64_t visit = count->dirty[sw] | (count->dirty[sw] << 1) |
+                         (sw > 0 ? count->dirty[sw - 1] >> 63 : 0);
 
-        if (j == len)
-            break; /* trailing zrun omitted */
-        k = eqmap_next_equal(eq, j, len);
-        if (emit_pair(dst, dlen, &d, j - i, new_page + j, k - j) < 0)
-            return -1;
-        i = k;
+        while (visit) {
+            size_t w = sw * 64 + (size_t)__builtin_ctzll(visit);
+            uint64_t e, t;
+
+            visit &= visit - 1;
+            if (w >= nwords)
+                break;
+            e = eq[w];
+            t = e ^ ((e << 1) | (w > 0 ? eq[w - 1] >> 63 : 1));
+            while (t) {
+                size_t pos = w * 64 + (size_t)__builtin_ctzll(t);
+                t &= t - 1;
+                if (!in_changed) {
+                    nzstart = pos;
+                    in_changed = TRUE;
+                    continue;
+                }
+                if (nzstart + 16 <= len) {
+                    if (emit_pair_overread(dst, dlen, &d, nzstart - zstart,
+                                           new_page + nzstart, pos - nzstart) < 0)
+                        return -1;
+                } else if (emit_pair(dst, dlen, &d, nzstart - zstart,
+                                     new_page + nzstart, pos - nzstart) < 0) {
+                    return -1;
+                }
+                zstart = pos;
+                in_changed = FALSE;
+            }
+        }
     }
+    /* A changed run that reaches the end of a page of whole words. */
+    if (in_changed &&
+        emit_pair(dst, dlen, &d, nzstart - zstart, new_page + nzstart,
+                  len - nzstart) < 0)
+        return -1;
     return (int)d;
+}
+
+/* Builds the bitmap's tail (bytes past the last whole 64) and counts it. */
+static inline __attribute__((always_inline)) void
+eqmap_finish(uint64_t *eq, EqmapCount *count, const uint8_t *old_page,
+             const uint8_t *new_page, size_t w, size_t len)
+{
+    if (w * 64 < len) {
+        eqmap_tail(eq, old_page, new_page, w * 64, len);
+        if (~eq[w])
+            eqmap_count(count, w, eq[w]);
+    }
 }
 
 #ifdef DR_XBZRLE_X86
@@ -247,6 +283,7 @@ dr_xbzrle_encode_avx2(const uint8_t *old_page, const uint8_t *new_page,
                       size_t len, uint8_t *dst, size_t dlen)
 {
     uint64_t eq[EQMAP_WORDS];
+    EqmapCount count = { 0, 0, 1, { 0 } };
     size_t w;
 
     if (len > DR_XBZRLE_MAX_PAGE)
@@ -254,16 +291,23 @@ dr_xbzrle_encode_avx2(const uint8_t *old_page, const uint8_t *new_page,
     for (w = 0; w < len / 64; w++) {
         const uint8_t *o = old_page + w * 64;
         const uint8_t *n = new_page + w * 64;
-        __m256i a0 = _mm256_loadu_si256((const __m256i *)(const void *)o);
-        __m256i b0 = _mm256_loadu_si256((const __m256i *)(const void *)n);
-        __m256i a1 = _mm256_loadu_si256((const __m256i *)(const void *)(o + 32));
-        __m256i b1 = _mm256_loadu_si256((const __m256i *)(const void *)(n + 32));
-        uint32_t m0 = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a0, b0));
-        uint32_t m1 = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a1, b1));
-        eq[w] = (uint64_t)m0 | ((uint64_t)m1 << 32);
+        __m256i c0 = _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(const void *)o),
+                                       _mm256_loadu_si256((const __m256i *)(const void *)n));
+        __m256i c1 = _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(const void *)(o + 32)),
+                                       _mm256_loadu_si256((const __m256i *)(const void *)(n + 32)));
+
+        if (_mm256_testc_si256(_mm256_and_si256(c0, c1), _mm256_set1_epi8(-1))) {
+            /* 64 equal bytes: the common case of a sparse delta. */
+            eq[w] = ~0ULL;
+            count.prev_top = 1;
+            continue;
+        }
+        eq[w] = (uint64_t)(uint32_t)_mm256_movemask_epi8(c0) |
+                ((uint64_t)(uint32_t)_mm256_movemask_epi8(c1) << 32);
+        eqmap_count(&count, w, eq[w]);
     }
-    eqmap_tail(eq, old_page, new_page, w * 64, len);
-    return encode_from_eqmap(eq, new_page, len, dst, dlen);
+    eqmap_finish(eq, &count, old_page, new_page, w, len);
+    return encode_from_eqmap(eq, &count, new_page, len, dst, dlen);
 }
 
 __attribute__((target("avx512bw,bmi,popcnt"))) int
@@ -271,6 +315,7 @@ dr_xbzrle_encode_avx512bw(const uint8_t *old_page, const uint8_t *new_page,
                           size_t len, uint8_t *dst, size_t dlen)
 {
     uint64_t eq[EQMAP_WORDS];
+    EqmapCount count = { 0, 0, 1, { 0 } };
     size_t w;
 
     if (len > DR_XBZRLE_MAX_PAGE)
@@ -279,9 +324,10 @@ dr_xbzrle_encode_avx512bw(const uint8_t *old_page, const uint8_t *new_page,
         __m512i a = _mm512_loadu_si512((const void *)(old_page + w * 64));
         __m512i b = _mm512_loadu_si512((const void *)(new_page + w * 64));
         eq[w] = (uint64_t)_mm512_cmpeq_epi8_mask(a, b);
+        eqmap_count(&count, w, eq[w]);
     }
-    eqmap_tail(eq, old_page, new_page, w * 64, len);
-    return encode_from_eqmap(eq, new_page, len, dst, dlen);
+    eqmap_finish(eq, &count, old_page, new_page, w, len);
+    return encode_from_eqmap(eq, &count, new_page, len, dst, dlen);
 }
 #else /* !DR_XBZRLE_X86 */
 int

@@ -26,6 +26,8 @@ G_BEGIN_DECLS
  * Encodes the delta from @old_page to @new_page in QEMU's wire format,
  * with maximal runs, byte for byte as QEMU's encoder does.
  *
+ * Bytes of @dst past the returned length may have been written.
+ *
  * Returns: the encoded length; 0 if the pages are equal; -1 if the
  * encoding does not fit in @dlen (or @len is over DR_XBZRLE_MAX_PAGE).
  */
