@@ -10,3 +10,6 @@
 
 #include "dr-error.h"
 #include "dr-xbzrle.h"
+#include "dr-pagecache.h"
+#include "dr-guestmem.h"
+#include "dr-compress.h"

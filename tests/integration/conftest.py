@@ -78,3 +78,28 @@ def free_port():
             s.bind(("127.0.0.1", 0))
             return s.getsockname()[1]
     return pick
+
+
+VIRSH_DIRTYRATE = os.path.join(TOP_BUILDDIR, "virsh-ext", "virsh-dirtyrate")
+
+
+@pytest.fixture
+def vdr(testbed):
+    """Run virsh-dirtyrate against the source host; returns CompletedProcess."""
+    import subprocess
+
+    def run(*args, uri=None, timeout=300):
+        cmd = [VIRSH_DIRTYRATE, "-c", uri or testbed.source_uri] + [str(a) for a in args]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                              env=dict(os.environ, LANG="C", LC_ALL="C"))
+    return run
+
+
+def taint_lines(name):
+    """The 'tainted' lines of a domain's libvirt log on the source host."""
+    path = f"/var/log/libvirt/qemu/{name}.log"
+    try:
+        with open(path, errors="replace") as f:
+            return [line for line in f if "tainted" in line]
+    except FileNotFoundError:
+        return []

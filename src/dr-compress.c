@@ -1,0 +1,398 @@
+/*
+ * dr-compress.c: how well XBZRLE would compress a live guest
+ *
+ * Reads K random RAM pages (virDomainMemoryPeek, VIR_MEMORY_PHYSICAL) in
+ * rounds.  A page whose XXH3 hash changed between two reads is encoded
+ * against its previous copy with our XBZRLE codec, exactly as QEMU would
+ * encode it against its cached copy.  Every page is re-read in the same
+ * order, so each page's interval is the time between its own two reads.
+ */
+#include <config.h>
+
+#include <math.h>
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+#include <xxhash.h>
+
+#include "dr-compresspriv.h"
+#include "dr-error.h"
+#include "dr-guestmem.h"
+#include "dr-pagecache.h"
+#include "dr-xbzrle.h"
+
+#define PAGE DR_GUEST_PAGE_SIZE
+#define Z95 1.959963984540054
+
+const char *
+dr_compress_size_class_name(DrCompressSizeClass cls)
+{
+    switch (cls) {
+    case DR_COMPRESS_SIZE_TINY:
+        return "1-16";
+    case DR_COMPRESS_SIZE_SMALL:
+        return "17-64";
+    case DR_COMPRESS_SIZE_MEDIUM:
+        return "65-256";
+    case DR_COMPRESS_SIZE_LARGE:
+        return "257-1024";
+    case DR_COMPRESS_SIZE_HUGE:
+        return "1025-4095";
+    case DR_COMPRESS_SIZE_OVERFLOW:
+        return "overflow";
+    case DR_COMPRESS_SIZE_LAST:
+        break;
+    }
+    return "?";
+}
+
+static DrCompressSizeClass
+size_class(int encoded_len)
+{
+    if (encoded_len < 0)
+        return DR_COMPRESS_SIZE_OVERFLOW;
+    if (encoded_len <= 16)
+        return DR_COMPRESS_SIZE_TINY;
+    if (encoded_len <= 64)
+        return DR_COMPRESS_SIZE_SMALL;
+    if (encoded_len <= 256)
+        return DR_COMPRESS_SIZE_MEDIUM;
+    if (encoded_len <= 1024)
+        return DR_COMPRESS_SIZE_LARGE;
+    return DR_COMPRESS_SIZE_HUGE;
+}
+
+void
+dr_compress_params_init(DrCompressParams *params)
+{
+    params->pages = DR_COMPRESS_PAGES_DEFAULT;
+    params->interval_ms = DR_COMPRESS_INTERVAL_MS_DEFAULT;
+    params->rounds = DR_COMPRESS_ROUNDS_DEFAULT;
+    params->seed = 0;
+}
+
+gboolean
+dr_compress_params_check(const DrCompressParams *params, GError **error)
+{
+    if (params->pages < DR_COMPRESS_PAGES_MIN || params->pages > DR_COMPRESS_PAGES_MAX) {
+        g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                    _("The number of pages %1$u is out of range: use %2$d to %3$d"),
+                    params->pages, DR_COMPRESS_PAGES_MIN, DR_COMPRESS_PAGES_MAX);
+        return FALSE;
+    }
+    if (params->interval_ms < DR_COMPRESS_INTERVAL_MS_MIN ||
+        params->interval_ms > DR_COMPRESS_INTERVAL_MS_MAX) {
+        g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                    _("The interval of %1$u ms is out of range: use %2$d ms to %3$d s"),
+                    params->interval_ms, DR_COMPRESS_INTERVAL_MS_MIN,
+                    DR_COMPRESS_INTERVAL_MS_MAX / 1000);
+        return FALSE;
+    }
+    if (params->rounds < DR_COMPRESS_ROUNDS_MIN || params->rounds > DR_COMPRESS_ROUNDS_MAX) {
+        g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                    _("The number of rounds %1$u is out of range: use %2$d to %3$d"),
+                    params->rounds, DR_COMPRESS_ROUNDS_MIN, DR_COMPRESS_ROUNDS_MAX);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+DrEstimate
+dr_compress_wilson(uint64_t k, uint64_t n)
+{
+    DrEstimate e = { 0, 0, 1 };
+    double p, z2, denom, centre, half;
+
+    if (n == 0)
+        return e;
+    p = (double)k / (double)n;
+    z2 = Z95 * Z95;
+    denom = 1 + z2 / (double)n;
+    centre = (p + z2 / (2.0 * (double)n)) / denom;
+    half = Z95 * sqrt(p * (1 - p) / (double)n + z2 / (4.0 * (double)n * (double)n)) / denom;
+    e.value = p;
+    e.low = MAX(0.0, centre - half);
+    e.high = MIN(1.0, centre + half);
+    return e;
+}
+
+/* Mean with a normal-approximation 95% interval. */
+static DrEstimate
+mean_estimate(double sum, double sumsq, uint64_t n)
+{
+    DrEstimate e = { 0, 0, 0 };
+    double mean, var, half;
+
+    if (n == 0)
+        return e;
+    mean = sum / (double)n;
+    var = n > 1 ? MAX(0.0, (sumsq - sum * mean) / (double)(n - 1)) : 0.0;
+    half = Z95 * sqrt(var / (double)n);
+    e.value = mean;
+    e.low = MAX(0.0, mean - half);
+    e.high = mean + half;
+    return e;
+}
+
+struct _DrCompressTally {
+    unsigned int pages;
+    unsigned int rounds;
+    uint64_t observations;
+    uint64_t changed;
+    uint64_t overflow;
+    uint64_t fit;
+    double enc_sum, enc_sumsq;     /* encoded sizes of pages that fit */
+    double share_sum, share_sumsq; /* per changed page: sent / full */
+    double xbzrle_bytes;           /* QEMU's counter: encoded + 3 */
+    uint64_t size_classes[DR_COMPRESS_SIZE_LAST];
+    unsigned int *changes;         /* per page: rounds it changed in */
+};
+
+DrCompressTally *
+dr_compress_tally_new(unsigned int pages, unsigned int rounds)
+{
+    DrCompressTally *t = g_new0(DrCompressTally, 1);
+
+    t->pages = pages;
+    t->rounds = rounds;
+    t->changes = g_new0(unsigned int, pages);
+    return t;
+}
+
+void
+dr_compress_tally_free(DrCompressTally *t)
+{
+    if (!t)
+        return;
+    g_free(t->changes);
+    g_free(t);
+}
+
+void
+dr_compress_tally_add(DrCompressTally *t, unsigned int page, int encoded_len)
+{
+    const double full = DR_PAGE_CACHE_PAGE_HEADER + PAGE;
+    double sent;
+
+    g_return_if_fail(page < t->pages);
+    t->observations++;
+    if (encoded_len == 0)
+        return;
+    t->changed++;
+    t->changes[page]++;
+    t->size_classes[size_class(encoded_len)]++;
+    if (encoded_len < 0) {
+        t->overflow++;
+        sent = full;
+    } else {
+        double e = encoded_len;
+        t->fit++;
+        t->enc_sum += e;
+        t->enc_sumsq += e * e;
+        t->xbzrle_bytes += e + DR_PAGE_CACHE_XBZRLE_HEADER;
+        sent = DR_PAGE_CACHE_PAGE_HEADER + DR_PAGE_CACHE_XBZRLE_HEADER + e;
+    }
+    t->share_sum += sent / full;
+    t->share_sumsq += (sent / full) * (sent / full);
+}
+
+static DrEstimate
+scale_estimate(DrEstimate e, double by)
+{
+    e.value *= by;
+    e.low *= by;
+    e.high *= by;
+    return e;
+}
+
+DrCompressEstimate *
+dr_compress_tally_finish(DrCompressTally *t, uint64_t ram_pages,
+                         double interval_s, double elapsed_s)
+{
+    g_autoptr(DrCompressEstimate) est = g_new0(DrCompressEstimate, 1);
+    uint64_t written = 0, hot = 0;
+    double ram_bytes = (double)ram_pages * PAGE;
+
+    est->pages = t->pages;
+    est->rounds = t->rounds;
+    est->interval_s = interval_s;
+    est->elapsed_s = elapsed_s;
+    est->ram_bytes = ram_pages * PAGE;
+    est->observations = t->observations;
+    est->changed = t->changed;
+    est->dirty_fraction = dr_compress_wilson(t->changed, t->observations);
+    est->overflow_fraction = dr_compress_wilson(t->overflow, t->changed);
+    est->mean_encoded = mean_estimate(t->enc_sum, t->enc_sumsq, t->fit);
+    est->xbzrle_share = mean_estimate(t->share_sum, t->share_sumsq, t->changed);
+    est->encoding_rate = t->xbzrle_bytes > 0 ?
+        (double)t->fit * PAGE / t->xbzrle_bytes : 0.0;
+    memcpy(est->size_classes, t->size_classes, sizeof(est->size_classes));
+
+    est->temperature = g_new0(uint64_t, t->rounds + 1);
+    for (unsigned int i = 0; i < t->pages; i++) {
+        unsigned int c = MIN(t->changes[i], t->rounds);
+        est->temperature[c]++;
+        written += c > 0;
+        hot += c == t->rounds;
+    }
+    est->written_set_bytes = scale_estimate(dr_compress_wilson(written, t->pages), ram_bytes);
+    est->hot_set_bytes = scale_estimate(dr_compress_wilson(hot, t->pages), ram_bytes);
+    return g_steal_pointer(&est);
+}
+
+void
+dr_compress_estimate_free(DrCompressEstimate *est)
+{
+    if (!est)
+        return;
+    g_free(est->temperature);
+    g_free(est);
+}
+
+/* ---- sampling a live guest ------------------------------------------ */
+
+static void
+set_libvirt_error(GError **error, virDomainPtr dom, uint64_t addr)
+{
+    virErrorPtr err = virGetLastError();
+    int code = err ? err->code : VIR_ERR_INTERNAL_ERROR;
+    const char *msg = err && err->message ? err->message : _("unknown libvirt error");
+
+    if (code == VIR_ERR_NO_DOMAIN || code == VIR_ERR_OPERATION_INVALID ||
+        virDomainIsActive(dom) != 1) {
+        g_set_error(error, DR_ERROR, DR_ERROR_NO_DOMAIN,
+                    _("Domain '%1$s' stopped or went away while its memory was sampled: %2$s"),
+                    virDomainGetName(dom), msg);
+    } else {
+        g_set_error(error, DR_ERROR, DR_ERROR_LIBVIRT,
+                    _("Cannot read guest memory at 0x%1$" G_GINT64_MODIFIER "x: %2$s"),
+                    addr, msg);
+    }
+}
+
+static int
+compare_u64(gconstpointer a, gconstpointer b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* K distinct page indices below @npages, ascending. */
+static uint64_t *
+choose_pages(unsigned int k, uint64_t npages, uint64_t seed)
+{
+    g_autoptr(GRand) rnd = seed ? g_rand_new_with_seed((guint32)(seed ^ (seed >> 32)))
+                                : g_rand_new();
+    g_autoptr(GHashTable) taken = g_hash_table_new(g_int64_hash, g_int64_equal);
+    uint64_t *idx = g_new(uint64_t, k);
+    unsigned int n = 0;
+
+    while (n < k) {
+        uint64_t r = (((uint64_t)g_rand_int(rnd) << 32) | g_rand_int(rnd)) % npages;
+        if (g_hash_table_contains(taken, &r))
+            continue;
+        idx[n] = r;
+        g_hash_table_add(taken, &idx[n]);
+        n++;
+    }
+    qsort(idx, k, sizeof(*idx), compare_u64);
+    return idx;
+}
+
+static gboolean
+sleep_until(gint64 deadline_us, GCancellable *cancellable, GError **error)
+{
+    while (g_get_monotonic_time() < deadline_us) {
+        if (g_cancellable_set_error_if_cancelled(cancellable, error))
+            return FALSE;
+        g_usleep((gulong)MIN(50000, deadline_us - g_get_monotonic_time()));
+    }
+    return TRUE;
+}
+
+DrCompressEstimate *
+dr_compress_estimate(virDomainPtr dom, const DrCompressParams *params,
+                     GCancellable *cancellable, GError **error)
+{
+    g_autoptr(DrGuestMem) mem = NULL;
+    g_autoptr(DrCompressTally) tally = NULL;
+    g_autofree uint64_t *idx = NULL;
+    g_autofree uint64_t *addr = NULL;
+    g_autofree uint64_t *hash = NULL;
+    g_autofree gint64 *read_at = NULL;
+    g_autofree uint8_t *prev = NULL;
+    g_autofree uint8_t *cur = NULL;
+    uint8_t enc[PAGE];
+    double interval_sum = 0;
+    gint64 start;
+    unsigned int k;
+
+    if (!dr_compress_params_check(params, error))
+        return NULL;
+    if (virDomainIsActive(dom) != 1) {
+        g_set_error(error, DR_ERROR, DR_ERROR_NO_DOMAIN,
+                    _("Domain '%1$s' is not running: only a running guest's memory can be sampled"),
+                    virDomainGetName(dom));
+        return NULL;
+    }
+    if (!(mem = dr_guest_mem_new_for_domain(dom, error)))
+        return NULL;
+    k = params->pages;
+    if (k > dr_guest_mem_pages(mem)) {
+        g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                    _("The guest has only %1$" G_GUINT64_FORMAT " pages of RAM, fewer than the %2$u asked for"),
+                    dr_guest_mem_pages(mem), k);
+        return NULL;
+    }
+
+    prev = g_try_malloc((gsize)k * PAGE);
+    cur = g_try_malloc((gsize)k * PAGE);
+    if (!prev || !cur) {
+        g_set_error(error, DR_ERROR, DR_ERROR_FAILED,
+                    _("Cannot allocate memory for %1$u sampled pages"), k);
+        return NULL;
+    }
+    idx = choose_pages(k, dr_guest_mem_pages(mem), params->seed);
+    addr = g_new(uint64_t, k);
+    hash = g_new(uint64_t, k);
+    read_at = g_new(gint64, k);
+    for (unsigned int i = 0; i < k; i++)
+        addr[i] = dr_guest_mem_page_address(mem, idx[i]);
+    tally = dr_compress_tally_new(k, params->rounds);
+
+    start = g_get_monotonic_time();
+    for (unsigned int round = 0; round <= params->rounds; round++) {
+        gint64 due = start + (gint64)round * params->interval_ms * 1000;
+
+        if (!sleep_until(due, cancellable, error))
+            return NULL;
+        for (unsigned int i = 0; i < k; i++) {
+            uint8_t *page = cur + (gsize)i * PAGE;
+            uint64_t h;
+            gint64 now;
+
+            if (g_cancellable_set_error_if_cancelled(cancellable, error))
+                return NULL;
+            if (virDomainMemoryPeek(dom, addr[i], PAGE, page, VIR_MEMORY_PHYSICAL) < 0) {
+                set_libvirt_error(error, dom, addr[i]);
+                return NULL;
+            }
+            now = g_get_monotonic_time();
+            h = XXH3_64bits(page, PAGE);
+            if (round > 0) {
+                int len = 0;
+                interval_sum += (double)(now - read_at[i]) / 1e6;
+                if (h != hash[i])
+                    len = dr_xbzrle_encode(prev + (gsize)i * PAGE, page, PAGE, enc, PAGE);
+                dr_compress_tally_add(tally, i, len);
+            }
+            hash[i] = h;
+            read_at[i] = now;
+        }
+        memcpy(prev, cur, (gsize)k * PAGE);
+    }
+
+    return dr_compress_tally_finish(tally, dr_guest_mem_pages(mem),
+                                    interval_sum / ((double)k * params->rounds),
+                                    (double)(g_get_monotonic_time() - start) / 1e6);
+}

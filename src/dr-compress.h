@@ -1,0 +1,108 @@
+/*
+ * dr-compress.h: how well XBZRLE would compress a live guest
+ *
+ * Samples random guest-physical pages with virDomainMemoryPeek (which
+ * taints nothing), samples them again after an interval, and encodes the
+ * delta of every page that changed with our XBZRLE codec.  The result is
+ * plain data for the decision engine.
+ */
+#pragma once
+
+#include <stdint.h>
+
+#include <gio/gio.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+G_BEGIN_DECLS
+
+#define DR_COMPRESS_PAGES_MIN 16
+#define DR_COMPRESS_PAGES_MAX 16384
+#define DR_COMPRESS_PAGES_DEFAULT 256
+#define DR_COMPRESS_INTERVAL_MS_MIN 100
+#define DR_COMPRESS_INTERVAL_MS_MAX 60000
+#define DR_COMPRESS_INTERVAL_MS_DEFAULT 2000
+#define DR_COMPRESS_ROUNDS_MIN 1
+#define DR_COMPRESS_ROUNDS_MAX 100
+#define DR_COMPRESS_ROUNDS_DEFAULT 3
+
+/* Encoded-size classes of a changed page's delta, in bytes. */
+typedef enum {
+    DR_COMPRESS_SIZE_TINY,      /* 1-16 */
+    DR_COMPRESS_SIZE_SMALL,     /* 17-64 */
+    DR_COMPRESS_SIZE_MEDIUM,    /* 65-256 */
+    DR_COMPRESS_SIZE_LARGE,     /* 257-1024 */
+    DR_COMPRESS_SIZE_HUGE,      /* 1025-4095 */
+    DR_COMPRESS_SIZE_OVERFLOW,  /* does not fit a page: sent whole */
+
+    DR_COMPRESS_SIZE_LAST
+} DrCompressSizeClass;
+
+const char *dr_compress_size_class_name(DrCompressSizeClass cls);
+
+typedef struct {
+    unsigned int pages;       /* K, pages sampled */
+    unsigned int interval_ms; /* between two samples of a page */
+    unsigned int rounds;      /* intervals observed */
+    uint64_t seed;            /* for the page choice; 0: random */
+} DrCompressParams;
+
+void dr_compress_params_init(DrCompressParams *params);
+
+/* A proportion or mean with its 95% confidence interval. */
+typedef struct {
+    double value;
+    double low;
+    double high;
+} DrEstimate;
+
+typedef struct {
+    unsigned int pages;          /* sampled */
+    unsigned int rounds;         /* intervals observed */
+    double interval_s;           /* mean time between a page's two reads */
+    double elapsed_s;            /* wall time of the whole estimate */
+    uint64_t ram_bytes;          /* guest RAM sampled from */
+    uint64_t observations;       /* pages x rounds */
+    uint64_t changed;            /* observations where the page changed */
+
+    DrEstimate dirty_fraction;   /* of all pages, per interval */
+    DrEstimate overflow_fraction;/* of changed pages */
+    DrEstimate mean_encoded;     /* bytes, of changed pages that fit */
+    DrEstimate xbzrle_share;     /* bytes XBZRLE sends / full-page bytes,
+                                  * for changed pages, headers included */
+    double encoding_rate;        /* QEMU's: page bytes / encoded bytes */
+    uint64_t size_classes[DR_COMPRESS_SIZE_LAST];
+
+    /* temperature[c]: sampled pages that changed in c of the rounds
+     * (c = 0..rounds); rounds + 1 entries. */
+    uint64_t *temperature;
+    DrEstimate written_set_bytes; /* pages changed at least once */
+    DrEstimate hot_set_bytes;     /* pages changed in every round */
+} DrCompressEstimate;
+
+void dr_compress_estimate_free(DrCompressEstimate *est);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DrCompressEstimate, dr_compress_estimate_free)
+
+/**
+ * dr_compress_params_check:
+ * Returns: TRUE, or FALSE with @error naming the parameter and its range.
+ */
+gboolean dr_compress_params_check(const DrCompressParams *params, GError **error);
+
+/**
+ * dr_compress_estimate:
+ * @dom: a running domain, on a read-write connection (libvirt allows
+ *   memory peeking on those only)
+ * @params: checked with dr_compress_params_check()
+ * @cancellable: (nullable): stops the sampling early
+ *
+ * Returns: the estimate, or NULL with @error set: bad parameters, a
+ * domain that is not running or vanishes, a guest whose memory layout we
+ * do not know, a failed read.  Nothing is written to the guest.
+ */
+DrCompressEstimate *dr_compress_estimate(virDomainPtr dom,
+                                         const DrCompressParams *params,
+                                         GCancellable *cancellable,
+                                         GError **error);
+
+G_END_DECLS

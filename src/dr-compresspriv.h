@@ -1,0 +1,26 @@
+/*
+ * dr-compresspriv.h: the estimator's arithmetic, for unit tests
+ */
+#pragma once
+
+#include "dr-compress.h"
+
+/* Wilson score interval for @k successes out of @n at 95%. */
+DrEstimate dr_compress_wilson(uint64_t k, uint64_t n);
+
+typedef struct _DrCompressTally DrCompressTally;
+
+/* The estimator's accumulator: fed page observations, it produces the
+ * estimate.  Kept apart from libvirt so that tests can feed it. */
+DrCompressTally *dr_compress_tally_new(unsigned int pages, unsigned int rounds);
+void dr_compress_tally_free(DrCompressTally *t);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DrCompressTally, dr_compress_tally_free)
+
+/* Page @page in round @round: unchanged (@encoded_len 0), changed with a
+ * delta of @encoded_len bytes, or overflowed (-1). */
+void dr_compress_tally_add(DrCompressTally *t, unsigned int page, int encoded_len);
+
+DrCompressEstimate *dr_compress_tally_finish(DrCompressTally *t,
+                                             uint64_t ram_pages,
+                                             double interval_s,
+                                             double elapsed_s);

@@ -1,0 +1,52 @@
+/*
+ * dr-guestmem.h: where a domain's RAM is in guest-physical space
+ */
+#pragma once
+
+#include <stdint.h>
+
+#include <glib.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+G_BEGIN_DECLS
+
+#define DR_GUEST_PAGE_SIZE 4096
+
+typedef struct {
+    uint64_t start; /* guest-physical address, page aligned */
+    uint64_t size;  /* bytes, page aligned */
+} DrGuestMemRange;
+
+typedef struct _DrGuestMem DrGuestMem;
+
+/**
+ * dr_guest_mem_new_from_xml:
+ * @domain_xml: the domain's XML (live)
+ * @ram_bytes: the guest's RAM size
+ *
+ * Lays out RAM as QEMU does for the domain's x86 machine type (i440fx
+ * or q35): RAM below the 32-bit PCI hole, the rest from 4 GiB, and
+ * without the legacy VGA/BIOS window (640 KiB to 1 MiB), whose reads
+ * could reach devices.
+ *
+ * Returns: the layout, or NULL with @error set for a machine type or
+ * architecture whose layout we do not know.
+ */
+DrGuestMem *dr_guest_mem_new_from_xml(const char *domain_xml,
+                                      uint64_t ram_bytes, GError **error);
+
+/* Layout of a running domain, from libvirt (read-only calls only). */
+DrGuestMem *dr_guest_mem_new_for_domain(virDomainPtr dom, GError **error);
+
+void dr_guest_mem_free(DrGuestMem *mem);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DrGuestMem, dr_guest_mem_free)
+
+uint64_t dr_guest_mem_pages(const DrGuestMem *mem);
+const DrGuestMemRange *dr_guest_mem_ranges(const DrGuestMem *mem, size_t *nranges);
+
+/* The guest-physical address of the @index'th RAM page (0-based,
+ * below dr_guest_mem_pages()). */
+uint64_t dr_guest_mem_page_address(const DrGuestMem *mem, uint64_t index);
+
+G_END_DECLS

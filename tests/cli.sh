@@ -1,0 +1,33 @@
+#!/bin/sh
+# Golden-file tests of virsh-dirtyrate's output.
+#
+# Each tests/cli/NAME.args holds the arguments of one run (shell words);
+# its stdout and stderr, then "exit N", must equal tests/cli/NAME.out.
+# Runs use LANG=C and libvirt's built-in test:///default driver unless
+# the .args file gives -c itself.  DR_REGENERATE=1 rewrites the .out
+# files: read the diff before committing it.
+set -u
+srcdir=${abs_top_srcdir:?}/tests/cli
+prog=${abs_top_builddir:?}/virsh-ext/virsh-dirtyrate
+export LANG=C LC_ALL=C LIBVIRT_DEFAULT_URI=test:///default
+fail=0
+n=0
+for args in "$srcdir"/*.args; do
+    name=$(basename "$args" .args)
+    expect=$srcdir/$name.out
+    n=$((n + 1))
+    got=$(eval "set -- $(cat "$args")"; "$prog" "$@" 2>&1; echo "exit $?")
+    if [ "${DR_REGENERATE:-0}" = 1 ]; then
+        printf '%s\n' "$got" > "$expect"
+        echo "regenerated $name"
+        continue
+    fi
+    if printf '%s\n' "$got" | diff -u "$expect" - ; then
+        echo "PASS: $name"
+    else
+        echo "FAIL: $name"
+        fail=$((fail + 1))
+    fi
+done
+echo "$((n - fail)) passed, $fail failed"
+[ $fail = 0 ]

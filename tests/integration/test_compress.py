@@ -1,0 +1,111 @@
+"""domdirtyrate-compress on the real test guest: the estimate matches the
+workload, nothing taints the domain, bad input is refused, and the guest
+keeps running through all of it."""
+import json
+import re
+import subprocess
+import time
+
+import drtestbed
+from conftest import taint_lines
+
+
+def estimate(vdr, guest, *args):
+    r = vdr("domdirtyrate-compress", guest.name, "--json", *args)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def test_sparse_workload_compresses_to_under_5_percent(make_guest, vdr):
+    # 1 byte into 12800 pages/s over 128 MiB: every page is rewritten
+    # every 2.56 s, so a 2 s interval sees plenty of changed pages.
+    g = make_guest(drtestbed.Workload(wss_mib=128, rate=12800, bytes_per_write=1))
+    g.wait_rate_reports(2)
+    before = taint_lines(g.name)
+    est = estimate(vdr, g, "--pages", "512", "--seconds", "2", "--rounds", "2")
+    assert est["changed"] >= 30, est
+    assert est["xbzrle_share"]["value"] <= 0.05, est
+    assert est["xbzrle_share"]["high"] <= 0.05, est
+    assert est["overflow_fraction"]["value"] == 0.0, est
+    # The written set contains the working set's 128 MiB.
+    assert est["written_set_bytes"]["high"] >= 128 << 20, est
+    assert taint_lines(g.name) == before, "domdirtyrate-compress tainted the domain"
+    assert g.is_running()
+
+
+def test_dense_workload_overflows(make_guest, vdr):
+    # Whole pages rewritten with random data, in random order.
+    g = make_guest(drtestbed.Workload(wss_mib=32, rate=2048, bytes_per_write=4096,
+                                      order="random"))
+    g.wait_rate_reports(2)
+    before = taint_lines(g.name)
+    est = estimate(vdr, g, "--pages", "2048", "--seconds", "1", "--rounds", "2")
+    changed = est["changed"]
+    assert changed >= 20, est
+    assert est["overflow_fraction"]["value"] >= 0.90, est
+    assert est["size_classes"]["overflow"] >= 0.9 * changed
+    assert taint_lines(g.name) == before
+    assert g.is_running()
+
+
+def test_human_output_shows_intervals(make_guest, vdr):
+    g = make_guest(drtestbed.Workload(wss_mib=64, rate=5120))
+    r = vdr("domdirtyrate-compress", g.name, "--pages", "64", "--milliseconds", "500",
+            "--rounds", "1")
+    assert r.returncode == 0, r.stderr
+    m = re.search(r"Dirty fraction: +[\d.]+% per ([\d.]+) s interval \(95% CI", r.stdout)
+    assert m, r.stdout
+    assert abs(float(m.group(1)) - 0.5) < 0.1, r.stdout
+    assert g.is_running()
+
+
+def test_bad_input_is_refused_and_guest_untouched(make_guest, vdr, source_conn):
+    g = make_guest(drtestbed.Workload(wss_mib=32, rate=1024))
+    xml_before = g.dom.XMLDesc(0)
+    before = taint_lines(g.name)
+    cases = [
+        (["--pages", "15"], "The number of pages 15 is out of range: use 16 to 16384"),
+        (["--pages", "16385"], "out of range"),
+        (["--seconds", "0"], "The interval of 0 ms is out of range"),
+        (["--milliseconds", "99"], "out of range: use 100 ms to 60 s"),
+        (["--rounds", "101"], "The number of rounds 101 is out of range: use 1 to 100"),
+        (["--pages", "lots"], "needs a whole number, not 'lots'"),
+    ]
+    for args, message in cases:
+        r = vdr("domdirtyrate-compress", g.name, *args)
+        assert r.returncode == 1, (args, r.stdout)
+        assert message in r.stderr, (args, r.stderr)
+        assert g.is_running(), f"guest stopped after {args}"
+    r = vdr("domdirtyrate-compress", "no-such-domain-xyz")
+    assert r.returncode == 1
+    assert "Domain 'no-such-domain-xyz' not found" in r.stderr
+    r = vdr("-r", "domdirtyrate-compress", g.name)
+    assert r.returncode == 1 and "read-write connection" in r.stderr
+    assert g.dom.XMLDesc(0) == xml_before
+    assert taint_lines(g.name) == before
+    assert g.is_running()
+
+
+def test_lookup_by_id_and_uuid(make_guest, vdr):
+    g = make_guest(drtestbed.Workload(wss_mib=32, rate=512))
+    for ident in (str(g.dom.ID()), g.dom.UUIDString()):
+        r = vdr("domdirtyrate-compress", ident, "--pages", "16", "--milliseconds", "100",
+                "--rounds", "1", "--json")
+        assert r.returncode == 0, r.stderr
+        assert json.loads(r.stdout)["domain"] == g.name
+    assert g.is_running()
+
+
+def test_domain_vanishing_mid_measurement(make_guest, testbed):
+    g = make_guest(drtestbed.Workload(wss_mib=32, rate=512))
+    from conftest import VIRSH_DIRTYRATE
+    proc = subprocess.Popen([VIRSH_DIRTYRATE, "-c", testbed.source_uri,
+                             "domdirtyrate-compress", g.name, "--pages", "64",
+                             "--seconds", "3", "--rounds", "5"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={"LANG": "C", "LC_ALL": "C", "PATH": "/usr/bin:/bin"})
+    time.sleep(2)
+    g.destroy()
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, out
+    assert f"Domain '{g.name}'" in err and "went away" in err, err

@@ -1,0 +1,115 @@
+/*
+ * test-compress.c: the compressibility estimator's arithmetic
+ */
+#include <config.h>
+
+#include "dr-compresspriv.h"
+#include "dr-pagecache.h"
+
+static void
+test_wilson(void)
+{
+    DrEstimate e = dr_compress_wilson(0, 100);
+
+    /* Known values: 0/100 -> [0, 0.0370]; 50/100 -> [0.4038, 0.5962]. */
+    g_assert_cmpfloat_with_epsilon(e.value, 0.0, 1e-12);
+    g_assert_cmpfloat_with_epsilon(e.low, 0.0, 1e-12);
+    g_assert_cmpfloat_with_epsilon(e.high, 0.0370, 1e-4);
+    e = dr_compress_wilson(50, 100);
+    g_assert_cmpfloat_with_epsilon(e.low, 0.4038, 1e-4);
+    g_assert_cmpfloat_with_epsilon(e.high, 0.5962, 1e-4);
+    e = dr_compress_wilson(100, 100);
+    g_assert_cmpfloat_with_epsilon(e.high, 1.0, 1e-12);
+    g_assert_cmpfloat(e.low, >, 0.96);
+    e = dr_compress_wilson(0, 0);
+    g_assert_cmpfloat(e.low, ==, 0.0);
+    g_assert_cmpfloat(e.high, ==, 1.0);
+}
+
+static void
+test_tally_sparse(void)
+{
+    g_autoptr(DrCompressTally) t = dr_compress_tally_new(4, 2);
+    g_autoptr(DrCompressEstimate) e = NULL;
+
+    /* Round 1: pages 0 and 1 changed by 10 and 20 bytes; round 2: page 0
+     * by 30 bytes, page 3 overflowed. */
+    dr_compress_tally_add(t, 0, 10);
+    dr_compress_tally_add(t, 1, 20);
+    dr_compress_tally_add(t, 2, 0);
+    dr_compress_tally_add(t, 3, 0);
+    dr_compress_tally_add(t, 0, 30);
+    dr_compress_tally_add(t, 1, 0);
+    dr_compress_tally_add(t, 2, 0);
+    dr_compress_tally_add(t, 3, -1);
+    e = dr_compress_tally_finish(t, 1000, 2.0, 4.5);
+
+    g_assert_cmpuint(e->observations, ==, 8);
+    g_assert_cmpuint(e->changed, ==, 4);
+    g_assert_cmpfloat_with_epsilon(e->dirty_fraction.value, 0.5, 1e-12);
+    g_assert_cmpfloat_with_epsilon(e->overflow_fraction.value, 0.25, 1e-12);
+    g_assert_cmpfloat_with_epsilon(e->mean_encoded.value, 20.0, 1e-12);
+    /* Shares: (8+3+10)/4104, (8+3+20)/4104, (8+3+30)/4104, 1. */
+    g_assert_cmpfloat_with_epsilon(e->xbzrle_share.value,
+                                   (21.0 + 31 + 41 + 4104) / 4104 / 4, 1e-12);
+    g_assert_cmpfloat_with_epsilon(e->encoding_rate, 3.0 * 4096 / (13 + 23 + 33), 1e-9);
+    g_assert_cmpuint(e->size_classes[DR_COMPRESS_SIZE_TINY], ==, 1);
+    g_assert_cmpuint(e->size_classes[DR_COMPRESS_SIZE_SMALL], ==, 2);
+    g_assert_cmpuint(e->size_classes[DR_COMPRESS_SIZE_OVERFLOW], ==, 1);
+    /* Temperature: page 2 never, pages 1 and 3 once, page 0 twice. */
+    g_assert_cmpuint(e->temperature[0], ==, 1);
+    g_assert_cmpuint(e->temperature[1], ==, 2);
+    g_assert_cmpuint(e->temperature[2], ==, 1);
+    g_assert_cmpfloat_with_epsilon(e->written_set_bytes.value, 0.75 * 1000 * 4096, 1e-6);
+    g_assert_cmpfloat_with_epsilon(e->hot_set_bytes.value, 0.25 * 1000 * 4096, 1e-6);
+    g_assert_cmpfloat(e->interval_s, ==, 2.0);
+}
+
+static void
+test_tally_nothing_changed(void)
+{
+    g_autoptr(DrCompressTally) t = dr_compress_tally_new(2, 1);
+    g_autoptr(DrCompressEstimate) e = NULL;
+
+    dr_compress_tally_add(t, 0, 0);
+    dr_compress_tally_add(t, 1, 0);
+    e = dr_compress_tally_finish(t, 10, 1.0, 1.0);
+    g_assert_cmpuint(e->changed, ==, 0);
+    g_assert_cmpfloat(e->xbzrle_share.value, ==, 0.0);
+    g_assert_cmpfloat(e->encoding_rate, ==, 0.0);
+    g_assert_cmpuint(e->temperature[0], ==, 2);
+}
+
+static void
+test_params(void)
+{
+    DrCompressParams p;
+    g_autoptr(GError) err = NULL;
+
+    dr_compress_params_init(&p);
+    g_assert_true(dr_compress_params_check(&p, &err));
+    p.pages = 15;
+    g_assert_false(dr_compress_params_check(&p, &err));
+    g_assert_cmpstr(err->message, ==, "The number of pages 15 is out of range: use 16 to 16384");
+    g_clear_error(&err);
+    dr_compress_params_init(&p);
+    p.interval_ms = 60001;
+    g_assert_false(dr_compress_params_check(&p, &err));
+    g_assert_cmpstr(err->message, ==, "The interval of 60001 ms is out of range: use 100 ms to 60 s");
+    g_clear_error(&err);
+    dr_compress_params_init(&p);
+    p.rounds = 0;
+    g_assert_false(dr_compress_params_check(&p, &err));
+    g_assert_cmpstr(err->message, ==, "The number of rounds 0 is out of range: use 1 to 100");
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/compress/wilson", test_wilson);
+    g_test_add_func("/compress/tally-sparse", test_tally_sparse);
+    g_test_add_func("/compress/tally-nothing-changed", test_tally_nothing_changed);
+    g_test_add_func("/compress/params", test_params);
+    return g_test_run();
+}

@@ -1,0 +1,151 @@
+/*
+ * vdr-cmd-compress.c: domdirtyrate-compress
+ */
+#include <config.h>
+
+#include <json-glib/json-glib.h>
+#include <glib/gi18n-lib.h>
+
+#include "dr-compress.h"
+#include "dr-error.h"
+#include "vdr-commands.h"
+#include "vdr-domain.h"
+#include "vdr-output.h"
+
+const VdrOptDef vdr_opts_compress[] = {
+    { "domain", VDR_OPT_DOMAIN, VDR_OPT_FLAG_REQUIRED | VDR_OPT_FLAG_POSITIONAL,
+      N_("domain name, id or uuid") },
+    { "pages", VDR_OPT_UINT, 0,
+      N_("random guest pages to sample, 16 to 16384 (default 256)") },
+    { "seconds", VDR_OPT_UINT, 0,
+      N_("seconds between two reads of a page, 1 to 60 (default 2)") },
+    { "milliseconds", VDR_OPT_UINT, 0,
+      N_("the same in milliseconds, 100 to 60000") },
+    { "rounds", VDR_OPT_UINT, 0,
+      N_("intervals to observe, 1 to 100 (default 3)") },
+    { "seed", VDR_OPT_UINT, 0, N_("seed for the choice of pages (default: random)") },
+    { "json", VDR_OPT_BOOL, 0, N_("print a JSON document") },
+    { NULL }
+};
+
+static void
+print_estimate(FILE *out, const char *name, const DrCompressEstimate *e)
+{
+    const double MiB = 1048576.0;
+
+    fprintf(out, "%-22s %s\n", _("Domain:"), name);
+    fprintf(out, "%-22s %u of %.0f MiB of RAM, %u rounds\n", _("Pages sampled:"),
+            e->pages, (double)e->ram_bytes / MiB, e->rounds);
+    fprintf(out, "%-22s %.2f s per round (%.1f s in all)\n", _("Interval:"),
+            e->interval_s, e->elapsed_s);
+    fprintf(out, "%-22s %.1f%% per %.2f s interval (95%% CI %.1f%% to %.1f%%)\n",
+            _("Dirty fraction:"), 100 * e->dirty_fraction.value, e->interval_s,
+            100 * e->dirty_fraction.low, 100 * e->dirty_fraction.high);
+    fprintf(out, "%-22s %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " page reads\n",
+            _("Changed pages:"), e->changed, e->observations);
+    if (e->changed == 0) {
+        fprintf(out, "%-22s %s\n", _("XBZRLE:"),
+                _("no page changed: nothing to compress; sample longer or more pages"));
+        return;
+    }
+    fprintf(out, "%-22s %.1f%% of the full-page bytes (95%% CI %.1f%% to %.1f%%)\n",
+            _("XBZRLE sends:"), 100 * e->xbzrle_share.value,
+            100 * e->xbzrle_share.low, 100 * e->xbzrle_share.high);
+    fprintf(out, "%-22s %.1f%% of changed pages (95%% CI %.1f%% to %.1f%%)\n",
+            _("Overflow:"), 100 * e->overflow_fraction.value,
+            100 * e->overflow_fraction.low, 100 * e->overflow_fraction.high);
+    fprintf(out, "%-22s %.0f bytes (95%% CI %.0f to %.0f)\n", _("Mean delta:"),
+            e->mean_encoded.value, e->mean_encoded.low, e->mean_encoded.high);
+    fprintf(out, "%-22s %.1f\n", _("Encoding rate:"), e->encoding_rate);
+    fprintf(out, "%-22s", _("Delta sizes:"));
+    for (DrCompressSizeClass c = 0; c < DR_COMPRESS_SIZE_LAST; c++)
+        fprintf(out, " %s:%" G_GUINT64_FORMAT, dr_compress_size_class_name(c),
+                e->size_classes[c]);
+    fprintf(out, "\n%-22s %.0f MiB (95%% CI %.0f to %.0f MiB)\n", _("Written set:"),
+            e->written_set_bytes.value / MiB, e->written_set_bytes.low / MiB,
+            e->written_set_bytes.high / MiB);
+    fprintf(out, "%-22s %.0f MiB changed in every round (95%% CI %.0f to %.0f MiB)\n",
+            _("Hot set:"), e->hot_set_bytes.value / MiB, e->hot_set_bytes.low / MiB,
+            e->hot_set_bytes.high / MiB);
+    fprintf(out, "%-22s", _("Temperature:"));
+    for (unsigned int c = 0; c <= e->rounds; c++)
+        fprintf(out, " %u/%u:%" G_GUINT64_FORMAT, c, e->rounds, e->temperature[c]);
+    fputc('\n', out);
+}
+
+static JsonNode *
+estimate_json(const char *name, const DrCompressEstimate *e)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "domain");
+    json_builder_add_string_value(b, name);
+    vdr_json_add_int(b, "pages", e->pages);
+    vdr_json_add_int(b, "rounds", e->rounds);
+    vdr_json_add_double(b, "interval_s", e->interval_s);
+    vdr_json_add_double(b, "elapsed_s", e->elapsed_s);
+    vdr_json_add_int(b, "ram_bytes", (gint64)e->ram_bytes);
+    vdr_json_add_int(b, "observations", (gint64)e->observations);
+    vdr_json_add_int(b, "changed", (gint64)e->changed);
+    vdr_json_add_estimate(b, "dirty_fraction", &e->dirty_fraction);
+    vdr_json_add_estimate(b, "overflow_fraction", &e->overflow_fraction);
+    vdr_json_add_estimate(b, "mean_encoded_bytes", &e->mean_encoded);
+    vdr_json_add_estimate(b, "xbzrle_share", &e->xbzrle_share);
+    vdr_json_add_double(b, "encoding_rate", e->encoding_rate);
+    json_builder_set_member_name(b, "size_classes");
+    json_builder_begin_object(b);
+    for (DrCompressSizeClass c = 0; c < DR_COMPRESS_SIZE_LAST; c++)
+        vdr_json_add_int(b, dr_compress_size_class_name(c), (gint64)e->size_classes[c]);
+    json_builder_end_object(b);
+    json_builder_set_member_name(b, "temperature");
+    json_builder_begin_array(b);
+    for (unsigned int c = 0; c <= e->rounds; c++)
+        json_builder_add_int_value(b, (gint64)e->temperature[c]);
+    json_builder_end_array(b);
+    vdr_json_add_estimate(b, "written_set_bytes", &e->written_set_bytes);
+    vdr_json_add_estimate(b, "hot_set_bytes", &e->hot_set_bytes);
+    json_builder_end_object(b);
+    return json_builder_get_root(b);
+}
+
+gboolean
+vdr_cmd_compress(VdrControl *ctl, const VdrCmd *cmd, GError **error)
+{
+    g_autoptr(virDomain) dom = NULL;
+    g_autoptr(DrCompressEstimate) est = NULL;
+    DrCompressParams params;
+    unsigned int seconds = 0, seed = 0;
+
+    dr_compress_params_init(&params);
+    if (vdr_cmd_has(cmd, "seconds") && vdr_cmd_has(cmd, "milliseconds")) {
+        g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                    _("Options --seconds and --milliseconds are mutually exclusive"));
+        return FALSE;
+    }
+    if (!vdr_cmd_get_uint(cmd, "pages", G_MAXUINT, &params.pages, error) ||
+        !vdr_cmd_get_uint(cmd, "seconds", G_MAXUINT / 1000, &seconds, error) ||
+        !vdr_cmd_get_uint(cmd, "milliseconds", G_MAXUINT, &params.interval_ms, error) ||
+        !vdr_cmd_get_uint(cmd, "rounds", G_MAXUINT, &params.rounds, error) ||
+        !vdr_cmd_get_uint(cmd, "seed", G_MAXUINT, &seed, error))
+        return FALSE;
+    if (vdr_cmd_has(cmd, "seconds"))
+        params.interval_ms = seconds * 1000;
+    params.seed = seed;
+    /* Refuse bad values before touching the domain. */
+    if (!dr_compress_params_check(&params, error))
+        return FALSE;
+
+    if (!(dom = vdr_domain_lookup(ctl->conn, vdr_cmd_get_string(cmd, "domain"), error)))
+        return FALSE;
+    if (!(est = dr_compress_estimate(dom, &params, NULL, error)))
+        return FALSE;
+
+    if (vdr_cmd_has(cmd, "json")) {
+        g_autoptr(JsonNode) root = estimate_json(virDomainGetName(dom), est);
+        vdr_json_print(ctl->out, root);
+    } else {
+        print_estimate(ctl->out, virDomainGetName(dom), est);
+    }
+    return TRUE;
+}

@@ -1,0 +1,108 @@
+/*
+ * vdr-command.h: commands as tables, as virsh declares them
+ *
+ * Each command is a VdrCmdDef: its name, help, options table and
+ * handler.  The group tables in vdr-commands.c list them all.
+ */
+#pragma once
+
+#include <stdio.h>
+
+#include <glib.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+typedef enum {
+    VDR_OPT_BOOL,    /* --flag */
+    VDR_OPT_STRING,  /* --name VALUE */
+    VDR_OPT_UINT,    /* --name N, a non-negative integer */
+    VDR_OPT_DOMAIN,  /* a domain name, ID or UUID; completes domain names */
+} VdrOptType;
+
+typedef enum {
+    VDR_OPT_FLAG_REQUIRED = 1 << 0,
+    VDR_OPT_FLAG_POSITIONAL = 1 << 1, /* may be given without --name */
+} VdrOptFlags;
+
+typedef struct {
+    const char *name;
+    VdrOptType type;
+    unsigned int flags;
+    const char *help; /* N_() */
+} VdrOptDef;
+
+/* What connection a command needs: read-only ones never get more. */
+typedef enum {
+    VDR_CONN_NONE,
+    VDR_CONN_READONLY,
+    VDR_CONN_READWRITE,
+} VdrConnNeed;
+
+typedef enum {
+    VDR_CMD_FLAG_HIDDEN = 1 << 0, /* not listed by 'help' */
+} VdrCmdFlags;
+
+typedef struct _VdrControl VdrControl;
+typedef struct _VdrCmd VdrCmd;
+typedef struct _VdrCmdDef VdrCmdDef;
+
+typedef gboolean (*VdrCmdHandler)(VdrControl *ctl, const VdrCmd *cmd, GError **error);
+
+struct _VdrCmdDef {
+    const char *name;
+    const char *summary;     /* N_(), one line */
+    const char *description; /* N_(), paragraphs */
+    const VdrOptDef *opts;   /* ends with a { NULL } entry */
+    VdrCmdHandler handler;
+    VdrConnNeed conn;
+    unsigned int flags;
+};
+
+typedef struct {
+    const char *name;     /* N_() */
+    const char *keyword;  /* for 'help KEYWORD' */
+    const VdrCmdDef *cmds; /* ends with a { NULL } entry */
+} VdrCmdGroup;
+
+/* The control block: global options and the connection. */
+struct _VdrControl {
+    char *uri;
+    gboolean readonly;
+    gboolean quiet;
+    virConnectPtr conn;
+    FILE *out;
+    FILE *err;
+};
+
+/* A parsed command line for one command. */
+struct _VdrCmd {
+    const VdrCmdDef *def;
+    GHashTable *values; /* option name -> string value ("" for bools) */
+};
+
+const VdrCmdGroup *vdr_command_groups(void);
+const VdrCmdDef *vdr_command_lookup(const char *name);
+
+/* Parses @argv (without the command name) for @def.  On error, @error
+ * names the option. */
+VdrCmd *vdr_cmd_parse(const VdrCmdDef *def, int argc, char **argv, GError **error);
+void vdr_cmd_free(VdrCmd *cmd);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VdrCmd, vdr_cmd_free)
+
+gboolean vdr_cmd_has(const VdrCmd *cmd, const char *name);
+const char *vdr_cmd_get_string(const VdrCmd *cmd, const char *name);
+/* Sets *@value when the option was given; FALSE with @error when it is
+ * not a number or exceeds @max. */
+gboolean vdr_cmd_get_uint(const VdrCmd *cmd, const char *name, unsigned int max,
+                          unsigned int *value, GError **error);
+
+/* Checks the tables as libvirt's virsh self-test does; FALSE with
+ * @error naming the first fault. */
+gboolean vdr_command_tables_check(GError **error);
+
+void vdr_command_print_list(FILE *out);
+void vdr_command_print_help(FILE *out, const VdrCmdDef *def);
+
+/* Completion candidates for the words after the program name; the last
+ * word is the one being completed.  Domain names need @conn. */
+GPtrArray *vdr_command_complete(virConnectPtr conn, int argc, char **argv);

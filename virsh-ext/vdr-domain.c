@@ -1,0 +1,35 @@
+/*
+ * vdr-domain.c: finding a domain the way virsh does
+ */
+#include <config.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "dr-error.h"
+#include "vdr-domain.h"
+
+virDomainPtr
+vdr_domain_lookup(virConnectPtr conn, const char *name, GError **error)
+{
+    virDomainPtr dom = NULL;
+    guint64 id;
+
+    if (g_ascii_string_to_unsigned(name, 10, 0, G_MAXINT, &id, NULL))
+        dom = virDomainLookupByID(conn, (int)id);
+    if (!dom && g_uuid_string_is_valid(name))
+        dom = virDomainLookupByUUIDString(conn, name);
+    if (!dom)
+        dom = virDomainLookupByName(conn, name);
+    if (!dom) {
+        virErrorPtr err = virGetLastError();
+        if (err && err->code != VIR_ERR_NO_DOMAIN)
+            g_set_error(error, DR_ERROR, DR_ERROR_LIBVIRT,
+                        _("Failed to get domain '%1$s': %2$s"), name,
+                        err->message ? err->message : _("unknown libvirt error"));
+        else
+            g_set_error(error, DR_ERROR, DR_ERROR_NO_DOMAIN,
+                        _("Domain '%1$s' not found: no domain has that name, ID or UUID"),
+                        name);
+    }
+    return dom;
+}
