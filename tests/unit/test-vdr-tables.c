@@ -1,0 +1,76 @@
+/*
+ * test-vdr-tables.c: the self-test of virsh-dirtyrate's command tables
+ */
+#include <config.h>
+
+#include <string.h>
+
+#include "vdr-command.h"
+
+static void
+test_tables(void)
+{
+    g_autoptr(GError) err = NULL;
+
+    g_assert_true(vdr_command_tables_check(&err));
+    g_assert_no_error(err);
+}
+
+static void
+test_parse(void)
+{
+    const VdrCmdDef *def = vdr_command_lookup("domdirtyrate-compress");
+    g_auto(GStrv) ok = g_strsplit("vm1 --pages=64 --json --rounds 2", " ", -1);
+    g_auto(GStrv) twice = g_strsplit("vm1 --json --json", " ", -1);
+    g_auto(GStrv) unknown = g_strsplit("vm1 --nope", " ", -1);
+    g_auto(GStrv) extra = g_strsplit("vm1 vm2", " ", -1);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(VdrCmd) cmd = NULL;
+    unsigned int v = 0;
+
+    g_assert_nonnull(def);
+    cmd = vdr_cmd_parse(def, (int)g_strv_length(ok), ok, &err);
+    g_assert_no_error(err);
+    g_assert_cmpstr(vdr_cmd_get_string(cmd, "domain"), ==, "vm1");
+    g_assert_true(vdr_cmd_has(cmd, "json"));
+    g_assert_true(vdr_cmd_get_uint(cmd, "pages", 100000, &v, &err));
+    g_assert_cmpuint(v, ==, 64);
+    g_assert_true(vdr_cmd_get_uint(cmd, "rounds", 100000, &v, &err));
+    g_assert_cmpuint(v, ==, 2);
+
+    g_assert_null(vdr_cmd_parse(def, (int)g_strv_length(twice), twice, &err));
+    g_assert_cmpstr(err->message, ==, "Option --json was given more than once");
+    g_clear_error(&err);
+    g_assert_null(vdr_cmd_parse(def, (int)g_strv_length(unknown), unknown, &err));
+    g_assert_nonnull(strstr(err->message, "--nope"));
+    g_clear_error(&err);
+    g_assert_null(vdr_cmd_parse(def, (int)g_strv_length(extra), extra, &err));
+    g_assert_nonnull(strstr(err->message, "vm2"));
+    g_clear_error(&err);
+    g_assert_null(vdr_cmd_parse(def, 0, NULL, &err));
+    g_assert_cmpstr(err->message, ==, "Command 'domdirtyrate-compress' needs option --domain");
+}
+
+static void
+test_complete(void)
+{
+    g_auto(GStrv) cmdword = g_strsplit("domdirtyrate-c", " ", -1);
+    g_auto(GStrv) optword = g_strsplit("domdirtyrate-compress vm1 --pa", " ", -1);
+    g_autoptr(GPtrArray) a = vdr_command_complete(NULL, 1, cmdword);
+    g_autoptr(GPtrArray) b = vdr_command_complete(NULL, 3, optword);
+
+    g_assert_cmpuint(a->len, ==, 1);
+    g_assert_cmpstr(g_ptr_array_index(a, 0), ==, "domdirtyrate-compress");
+    g_assert_cmpuint(b->len, ==, 1);
+    g_assert_cmpstr(g_ptr_array_index(b, 0), ==, "--pages");
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/vdr/tables", test_tables);
+    g_test_add_func("/vdr/parse", test_parse);
+    g_test_add_func("/vdr/complete", test_complete);
+    return g_test_run();
+}
