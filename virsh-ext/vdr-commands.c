@@ -33,6 +33,27 @@ static const VdrCmdDef vdr_cmds_generic[] = {
 };
 
 static const VdrCmdDef vdr_cmds_dirtyrate[] = {
+    { "domdirtyrate", N_("measure a domain's dirty rate"),
+      N_("Measures how fast the guest dirties its memory, in any mode QEMU offers,\n"
+         "as a series with its mean, median, p95, spread and trend.  The default\n"
+         "(five 3-second page samples) uses libvirt's own API and taints nothing;\n"
+         "what only QMP offers (sample pages, sub-second periods) uses QMP\n"
+         "passthrough, which taints the domain.  Modes the domain cannot serve are\n"
+         "refused before anything reaches QEMU; see domdirtyrate-caps.\n"
+         "\n"
+         "Needs a read-write connection: it starts a measurement."),
+      vdr_opts_dirtyrate, vdr_cmd_dirtyrate, VDR_CONN_READWRITE, 0 },
+    { "domdirtyrate-wss", N_("estimate a domain's writable working set"),
+      N_("Measures page sampling over doubling periods (1, 2, 4, ... seconds) and\n"
+         "fits the memory dirtied against the period: the curve rises at the rate\n"
+         "new pages are dirtied and flattens at the writable working set, which is\n"
+         "what an XBZRLE cache must hold.  Prints the estimate and the curve."),
+      vdr_opts_wss, vdr_cmd_wss, VDR_CONN_READWRITE, 0 },
+    { "domdirtyrate-caps", N_("show which dirty-rate modes and backends a domain can use"),
+      N_("Probes the domain (KVM or TCG, dirty ring, libvirt and QEMU versions)\n"
+         "without QMP passthrough, and says for each mode and backend whether it\n"
+         "can be used, and why not."),
+      vdr_opts_caps, vdr_cmd_caps, VDR_CONN_READONLY, 0 },
     { "domdirtyrate-compress", N_("estimate how well XBZRLE compresses a guest"),
       N_("Samples random guest pages with virDomainMemoryPeek, which does not taint\n"
          "the domain, reads them again after an interval, and encodes the delta of\n"

@@ -1,0 +1,151 @@
+/*
+ * dr-wss.c: the writable working set, from dirty rates over periods
+ */
+#include <config.h>
+
+#include <math.h>
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "dr-error.h"
+#include "dr-series.h"
+#include "dr-wss.h"
+
+#define GRID 240
+
+const char *
+dr_wss_model_to_string(DrWssModel model)
+{
+    switch (model) {
+    case DR_WSS_MODEL_SATURATING_LINEAR:
+        return "saturating-linear";
+    case DR_WSS_MODEL_EXPONENTIAL:
+        return "exponential";
+    }
+    return "?";
+}
+
+void
+dr_wss_free(DrWss *wss)
+{
+    if (!wss)
+        return;
+    g_free(wss->points);
+    g_free(wss);
+}
+
+static double
+model_eval(DrWssModel model, double w, double r, double t)
+{
+    switch (model) {
+    case DR_WSS_MODEL_SATURATING_LINEAR:
+        return MIN(r * t, w);
+    case DR_WSS_MODEL_EXPONENTIAL:
+        return w * (1.0 - exp(-r * t / w));
+    }
+    return 0;
+}
+
+static double
+weighted_sse(DrWssModel model, double w, double r, const DrWssPoint *p, size_t n,
+             double floor_var)
+{
+    double sse = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        double d = model_eval(model, w, r, p[i].period_s) - p[i].dirtied_mib;
+        /* Binomial sampling: the variance grows with what was dirtied. */
+        sse += d * d / MAX(p[i].dirtied_mib, floor_var);
+    }
+    return sse;
+}
+
+DrWss *
+dr_wss_fit(const DrWssPoint *points, size_t n, uint64_t ram_bytes)
+{
+    g_autoptr(DrWss) wss = g_new0(DrWss, 1);
+    double ram_mib = (double)ram_bytes / 1048576.0;
+    double dmax = 0, r0 = 0, best = INFINITY, floor_var;
+
+    wss->npoints = n;
+    wss->points = g_memdup2(points, n * sizeof(*points));
+    wss->ram_bytes = ram_bytes;
+    if (n == 0)
+        return g_steal_pointer(&wss);
+    for (size_t i = 0; i < n; i++) {
+        dmax = MAX(dmax, points[i].dirtied_mib);
+        if (points[i].period_s > 0)
+            r0 = MAX(r0, points[i].dirtied_mib / points[i].period_s);
+    }
+    floor_var = MAX(1.0, ram_mib / 512.0);
+    if (dmax <= 0) {
+        wss->model = DR_WSS_MODEL_SATURATING_LINEAR;
+        return g_steal_pointer(&wss);
+    }
+
+    /* Log-spaced grids: W from half the largest dirtied amount to all
+     * of RAM, r from a tenth to ten times the steepest observed slope. */
+    for (int model = DR_WSS_MODEL_SATURATING_LINEAR; model <= DR_WSS_MODEL_EXPONENTIAL; model++) {
+        for (int i = 0; i < GRID; i++) {
+            double w = dmax * 0.5 * pow(MAX(ram_mib, dmax) / (dmax * 0.5), (double)i / (GRID - 1));
+            for (int j = 0; j < GRID; j++) {
+                double r = r0 * 0.1 * pow(100.0, (double)j / (GRID - 1));
+                double e = weighted_sse((DrWssModel)model, w, r, points, n, floor_var);
+                if (e < best) {
+                    best = e;
+                    wss->model = (DrWssModel)model;
+                    wss->wss_mib = w;
+                    wss->new_mib_per_s = r;
+                }
+            }
+        }
+    }
+    /* Flattened: the longest period would have dirtied well over W at
+     * the initial rate. */
+    wss->saturated = wss->new_mib_per_s * points[n - 1].period_s > 1.5 * wss->wss_mib;
+    return g_steal_pointer(&wss);
+}
+
+DrWss *
+dr_wss_measure(DrMeasurer *m, virDomainPtr dom, const DrDirtyRateRequest *base,
+               const unsigned int *periods_ms, size_t nperiods, unsigned int repeats,
+               DrWssProgressFunc progress, void *opaque,
+               GCancellable *cancellable, GError **error)
+{
+    g_autofree DrWssPoint *points = NULL;
+    const DrProbe *probe;
+
+    if (nperiods < 2 || nperiods > 32) {
+        g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                    _("A working-set estimate needs 2 to 32 periods, not %1$zu"), nperiods);
+        return NULL;
+    }
+    if (repeats < 1 || repeats > 100) {
+        g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                    _("%1$u repeats per period is out of range: use 1 to 100"), repeats);
+        return NULL;
+    }
+    if (!(probe = dr_measurer_probe(m, dom, error)))
+        return NULL;
+    points = g_new0(DrWssPoint, nperiods);
+    for (size_t i = 0; i < nperiods; i++) {
+        DrDirtyRateRequest req = *base;
+        g_autoptr(DrSeries) s = NULL;
+        double secs = periods_ms[i] / 1000.0;
+
+        req.mode = DR_DIRTYRATE_MODE_PAGE_SAMPLING;
+        req.period_ms = periods_ms[i];
+        if (!(s = dr_series_measure(m, dom, &req, repeats, 0, NULL, NULL, cancellable, error)))
+            return NULL;
+        points[i].period_s = secs;
+        points[i].mib_per_s = s->stats.mean;
+        points[i].dirtied_mib = s->stats.mean * secs;
+        points[i].dirtied.value = points[i].dirtied_mib;
+        points[i].dirtied.low = s->stats.interval.low * secs;
+        points[i].dirtied.high = s->stats.interval.high * secs;
+        if (progress)
+            progress(i + 1, nperiods, &points[i], opaque);
+    }
+    return dr_wss_fit(points, nperiods, probe->ram_bytes);
+}

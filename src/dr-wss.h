@@ -1,0 +1,62 @@
+/*
+ * dr-wss.h: the writable working set, from dirty rates over periods
+ *
+ * Page sampling over a period T tells the share of RAM dirtied in T.
+ * Over growing periods that curve rises at the rate new pages are
+ * dirtied and flattens at the writable working set: what XBZRLE's cache
+ * must hold.  A single rate says neither.
+ */
+#pragma once
+
+#include "dr-dirtyrate.h"
+#include "dr-measurer.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+    double period_s;
+    double mib_per_s;       /* QEMU's rate over this period */
+    double dirtied_mib;     /* = rate x period: memory dirtied in the period */
+    DrEstimate dirtied;     /* its 95% interval, MiB */
+} DrWssPoint;
+
+typedef enum {
+    DR_WSS_MODEL_SATURATING_LINEAR, /* min(r T, W): pages written in order */
+    DR_WSS_MODEL_EXPONENTIAL,       /* W (1 - exp(-r T / W)): random writes */
+} DrWssModel;
+
+const char *dr_wss_model_to_string(DrWssModel model);
+
+typedef struct {
+    size_t npoints;
+    DrWssPoint *points;
+    uint64_t ram_bytes;
+    DrWssModel model;
+    double wss_mib;            /* the writable working set */
+    double new_mib_per_s;      /* the rate at which new pages are dirtied */
+    gboolean saturated;        /* the curve flattened within the periods */
+} DrWss;
+
+void dr_wss_free(DrWss *wss);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DrWss, dr_wss_free)
+
+/* Fits both models to @points (least squares weighted by the sampling
+ * variance) and keeps the better one.  @points are copied. */
+DrWss *dr_wss_fit(const DrWssPoint *points, size_t n, uint64_t ram_bytes);
+
+typedef void (*DrWssProgressFunc)(size_t done, size_t total, const DrWssPoint *last,
+                                  void *opaque);
+
+/**
+ * dr_wss_measure:
+ * @periods_ms: the periods, ascending, each valid for the request's backend
+ *
+ * Measures page sampling at each period (@repeats times, averaged) and
+ * fits the curve.
+ */
+DrWss *dr_wss_measure(DrMeasurer *m, virDomainPtr dom, const DrDirtyRateRequest *base,
+                      const unsigned int *periods_ms, size_t nperiods, unsigned int repeats,
+                      DrWssProgressFunc progress, void *opaque,
+                      GCancellable *cancellable, GError **error);
+
+G_END_DECLS
