@@ -44,11 +44,16 @@ def main():
 
     vdr = os.path.join(TOP, "virsh-ext", "virsh-dirtyrate")
     if os.path.exists(vdr):
-        for cmd in (["domdirtyrate", NAME], ["domdirtyrate-wss", NAME]):
+        for cmd in (["domdirtyrate", NAME],
+                    ["domdirtyrate-wss", NAME, "--max-seconds", "16"],
+                    ["domdirtyrate-compress", NAME],
+                    ["-r", "domdirtyrate-caps", NAME]):
             print(f"\n$ virsh-dirtyrate {' '.join(cmd)}")
             subprocess.run([vdr, "-c", drtestbed.SOURCE_URI] + cmd, check=False)
 
-    print(f"\nThe guest '{NAME}' is still running: {guest.is_running()}")
+    print(f"\nThe workload's own count over the last seconds: "
+          f"{guest.achieved_rates()[-1][2]:.1f} MiB/s over a {args.wss} MiB working set")
+    print(f"The guest '{NAME}' is still running: {guest.is_running()}")
     print(f"  virsh -c {drtestbed.SOURCE_URI} dominfo {NAME}")
     print(f"  sudo ./dev/demo --stop      # to destroy it")
     guest.console.close()

@@ -20,3 +20,5 @@
 #include "dr-measurer.h"
 #include "dr-series.h"
 #include "dr-wss.h"
+#include "dr-units.h"
+#include "dr-policy.h"

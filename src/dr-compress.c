@@ -254,9 +254,8 @@ dr_compress_estimate_free(DrCompressEstimate *est)
 static void
 set_libvirt_error(GError **error, virDomainPtr dom, uint64_t addr)
 {
-    virErrorPtr err = virGetLastError();
-    int code = err ? err->code : VIR_ERR_INTERNAL_ERROR;
-    const char *msg = err && err->message ? err->message : _("unknown libvirt error");
+    int code;
+    g_autofree char *msg = dr_error_libvirt_last(&code);
 
     if (code == VIR_ERR_NO_DOMAIN || code == VIR_ERR_OPERATION_INVALID ||
         virDomainIsActive(dom) != 1) {

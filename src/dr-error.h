@@ -30,3 +30,19 @@ typedef enum {
 GQuark dr_error_quark(void);
 
 G_END_DECLS
+
+G_BEGIN_DECLS
+
+/**
+ * dr_error_libvirt_last:
+ * @code: (out) (optional): libvirt's error code, VIR_ERR_INTERNAL_ERROR
+ *   when there is none
+ *
+ * Copies this thread's last libvirt error message.  Call it before any
+ * other libvirt function: most of them (virDomainGetName too) reset it.
+ *
+ * Returns: a new string, never NULL.
+ */
+char *dr_error_libvirt_last(int *code);
+
+G_END_DECLS

@@ -113,10 +113,9 @@ dr_guest_mem_new_for_domain(virDomainPtr dom, GError **error)
     g_autofree char *xml = NULL;
 
     if (virDomainGetInfo(dom, &info) < 0 || !(xml = virDomainGetXMLDesc(dom, 0))) {
-        virErrorPtr err = virGetLastError();
+        g_autofree char *msg = dr_error_libvirt_last(NULL);
         g_set_error(error, DR_ERROR, DR_ERROR_LIBVIRT,
-                    _("Cannot read the domain's memory size: %1$s"),
-                    err && err->message ? err->message : _("unknown libvirt error"));
+                    _("Cannot read the domain's memory size: %1$s"), msg);
         return NULL;
     }
     return dr_guest_mem_new_from_xml(xml, (uint64_t)info.memory * 1024, error);

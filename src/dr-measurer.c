@@ -47,9 +47,8 @@ dr_measurer_free(DrMeasurer *m)
 static void
 set_libvirt_error(GError **error, virDomainPtr dom, const char *what)
 {
-    virErrorPtr err = virGetLastError();
-    int code = err ? err->code : VIR_ERR_INTERNAL_ERROR;
-    const char *msg = err && err->message ? err->message : _("unknown libvirt error");
+    int code;
+    g_autofree char *msg = dr_error_libvirt_last(&code);
 
     if (code == VIR_ERR_NO_DOMAIN || code == VIR_ERR_OPERATION_INVALID ||
         virDomainIsActive(dom) != 1)
@@ -186,6 +185,13 @@ native_read(virDomainPtr dom, NativeStats *st, GError **error)
         st->status < VIR_DOMAIN_DIRTYRATE_UNSTARTED || st->status > VIR_DOMAIN_DIRTYRATE_MEASURED ||
         st->period_s < 0 || st->period_s > 60) {
         virDomainStatsRecordListFree(recs);
+        /* A domain that has gone comes back as an empty record. */
+        if (virDomainIsActive(dom) != 1) {
+            g_set_error(error, DR_ERROR, DR_ERROR_NO_DOMAIN,
+                        _("Domain '%1$s' stopped or went away while its dirty rate was measured"),
+                        virDomainGetName(dom));
+            return FALSE;
+        }
         g_set_error(error, DR_ERROR, DR_ERROR_PROTOCOL,
                     _("libvirt's dirty-rate statistics for domain '%1$s' are missing or malformed"),
                     virDomainGetName(dom));
@@ -284,8 +290,8 @@ measure_native(virDomainPtr dom, const DrDirtyRateRequest *req, const DrProbe *p
         return NULL;
 #if HAVE_DECL_VIRDOMAINSTARTDIRTYRATECALC
     if (virDomainStartDirtyRateCalc(dom, secs, native_flags(req->mode)) < 0) {
-        virErrorPtr err = virGetLastError();
-        if (err && err->message && strstr(err->message, "already being measured")) {
+        g_autofree char *msg = dr_error_libvirt_last(NULL);
+        if (strstr(msg, "already being measured")) {
             g_set_error(error, DR_ERROR, DR_ERROR_BUSY,
                         _("Another dirty-rate measurement of domain '%1$s' started at the same moment; try again"),
                         virDomainGetName(dom));

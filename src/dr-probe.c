@@ -29,6 +29,7 @@ dr_probe_free(DrProbe *probe)
     if (!probe)
         return;
     g_free(probe->name);
+    g_free(probe->driver);
     g_free(probe);
 }
 
@@ -73,6 +74,7 @@ dr_probe_new_from_facts(const char *domain_xml, unsigned long libvirt_version,
         return NULL;
     }
     p->name = xpath_string(ctxt, "string(/domain/name)");
+    p->driver = g_strdup("QEMU");
     type = xpath_string(ctxt, "string(/domain/@type)");
     if (type && strcmp(type, "kvm") == 0)
         p->accel = DR_PROBE_ACCEL_KVM;
@@ -106,21 +108,28 @@ dr_probe_new(virDomainPtr dom, GError **error)
     unsigned long lv = 0, qv = 0;
     virDomainInfo info;
     g_autofree char *xml = NULL;
+    const char *type;
+    DrProbe *p;
     char *raw;
 
     if (virConnectGetLibVersion(conn, &lv) < 0 || virConnectGetVersion(conn, &qv) < 0 ||
         virDomainGetInfo(dom, &info) < 0 || !(raw = virDomainGetXMLDesc(dom, 0))) {
-        virErrorPtr err = virGetLastError();
+        int code;
+        g_autofree char *msg = dr_error_libvirt_last(&code);
         g_set_error(error, DR_ERROR,
-                    err && err->code == VIR_ERR_NO_DOMAIN ? DR_ERROR_NO_DOMAIN : DR_ERROR_LIBVIRT,
-                    _("Cannot probe domain '%1$s': %2$s"), virDomainGetName(dom),
-                    err && err->message ? err->message : _("unknown libvirt error"));
+                    code == VIR_ERR_NO_DOMAIN ? DR_ERROR_NO_DOMAIN : DR_ERROR_LIBVIRT,
+                    _("Cannot probe domain '%1$s': %2$s"), virDomainGetName(dom), msg);
         return NULL;
     }
     xml = g_strdup(raw);
     free(raw);
-    return dr_probe_new_from_facts(xml, lv, qv, (uint64_t)info.memory * 1024,
-                                   info.nrVirtCpu, error);
+    p = dr_probe_new_from_facts(xml, lv, qv, (uint64_t)info.memory * 1024,
+                                info.nrVirtCpu, error);
+    if (p && (type = virConnectGetType(conn))) {
+        g_free(p->driver);
+        p->driver = g_strdup(type);
+    }
+    return p;
 }
 
 gboolean
@@ -147,6 +156,9 @@ dr_probe_mode_why_not(const DrProbe *p, DrDirtyRateMode mode, DrDirtyRateBackend
     g_autofree char *qv = version_string(p->qemu_version);
     g_autofree char *lv = version_string(p->libvirt_version);
 
+    if (p->driver && g_ascii_strcasecmp(p->driver, "QEMU") != 0)
+        return g_strdup_printf(_("Domain '%1$s' is not run by QEMU (libvirt driver '%2$s'): only QEMU measures dirty rates"),
+                               p->name ? p->name : "?", p->driver);
     if (!p->qmp_args.has_command)
         return g_strdup_printf(_("QEMU %1$s has no calc-dirty-rate command; it needs QEMU 5.2 or newer"), qv);
     if (backend == DR_DIRTYRATE_BACKEND_NATIVE && !p->native_api)

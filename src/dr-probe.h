@@ -24,6 +24,7 @@ typedef enum {
 
 typedef struct {
     char *name;
+    char *driver;                   /* libvirt's hypervisor type, e.g. "QEMU" */
     DrProbeAccel accel;
     gboolean dirty_ring;            /* <features><kvm><dirty-ring state='on'> */
     unsigned int dirty_ring_size;

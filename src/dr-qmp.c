@@ -51,14 +51,13 @@ libvirt_transport(const char *command_json, void *opaque, GError **error)
     char *copy;
 
     if (virDomainQemuMonitorCommand(dom, command_json, &reply, 0) < 0) {
-        virErrorPtr err = virGetLastError();
-        int code = err ? err->code : VIR_ERR_INTERNAL_ERROR;
+        int code;
+        g_autofree char *msg = dr_error_libvirt_last(&code);
         g_set_error(error, DR_ERROR,
                     code == VIR_ERR_NO_DOMAIN || code == VIR_ERR_OPERATION_INVALID ?
                     DR_ERROR_NO_DOMAIN : DR_ERROR_LIBVIRT,
                     _("QMP passthrough to domain '%1$s' failed: %2$s"),
-                    virDomainGetName(dom),
-                    err && err->message ? err->message : _("unknown libvirt error"));
+                    virDomainGetName(dom), msg);
         return NULL;
     }
     copy = g_strdup(reply);

@@ -10,6 +10,9 @@ set -u
 srcdir=${abs_top_srcdir:?}/tests/cli
 prog=${abs_top_builddir:?}/virsh-ext/virsh-dirtyrate
 export LANG=C LC_ALL=C LIBVIRT_DEFAULT_URI=test:///default
+export DR_SCHEMA_DIR=$abs_top_srcdir/schemas
+# Paths in .args files are relative to the source tree.
+cd "$abs_top_srcdir" || exit 99
 fail=0
 n=0
 for args in "$srcdir"/*.args; do

@@ -17,19 +17,21 @@
 #include "vdr-domain.h"
 #include "vdr-output.h"
 
-/* The defaults of a plain 'domdirtyrate DOMAIN': five 3-second page
+/* The defaults of a plain 'domdirtyrate DOMAIN': twelve 2-second page
  * samples, pooled.  QEMU samples 512 pages per GiB, and one second of a
- * 10 MiB/s guest changes about 5 of them, too few for a useful number;
- * see bench/accuracy for the table these defaults come from. */
-#define VDR_DEFAULT_SECONDS 3
-#define VDR_DEFAULT_COUNT 5
+ * 10 MiB/s guest changes about 5 of them, too few for a useful number.
+ * The period is 2 s because QEMU rounds each rate down to whole MiB/s
+ * and its step is 2/period MiB/s: at 1 or 2 s nothing is lost, at 3 s a
+ * third of a MiB/s on average.  See bench/accuracy for the table. */
+#define VDR_DEFAULT_SECONDS 2
+#define VDR_DEFAULT_COUNT 12
 
 const VdrOptDef vdr_opts_dirtyrate[] = {
     { "domain", VDR_OPT_DOMAIN, VDR_OPT_FLAG_REQUIRED | VDR_OPT_FLAG_POSITIONAL,
       N_("domain name, id or uuid") },
     { "mode", VDR_OPT_STRING, 0,
       N_("auto, page-sampling, dirty-bitmap or dirty-ring (default auto)") },
-    { "seconds", VDR_OPT_UINT, 0, N_("period of each measurement, 1 to 60 (default 3)") },
+    { "seconds", VDR_OPT_UINT, 0, N_("period of each measurement, 1 to 60 (default 2)") },
     { "milliseconds", VDR_OPT_UINT, 0,
       N_("period in milliseconds, from 50 with the QMP backend on QEMU 8.2") },
     { "sample-pages", VDR_OPT_UINT, 0,
@@ -37,7 +39,7 @@ const VdrOptDef vdr_opts_dirtyrate[] = {
     { "backend", VDR_OPT_STRING, 0,
       N_("auto, native (no taint) or qmp (taints the domain) (default auto)") },
     { "no-qmp", VDR_OPT_BOOL, 0, N_("never use QMP passthrough") },
-    { "count", VDR_OPT_UINT, 0, N_("measurements in the series, 1 to 1000 (default 5)") },
+    { "count", VDR_OPT_UINT, 0, N_("measurements in the series, 1 to 1000 (default 12)") },
     { "interval", VDR_OPT_UINT, 0,
       N_("seconds from the start of one measurement to the next (default 0: back to back)") },
     { "vcpus", VDR_OPT_BOOL, 0, N_("per-vCPU rates (dirty-ring mode)") },
@@ -413,12 +415,14 @@ vdr_cmd_caps(VdrControl *ctl, const VdrCmd *cmd, GError **error)
         json_builder_begin_object(b);
         json_builder_set_member_name(b, "domain");
         json_builder_add_string_value(b, virDomainGetName(dom));
+        json_builder_set_member_name(b, "driver");
+        json_builder_add_string_value(b, p->driver);
         json_builder_set_member_name(b, "accel");
         json_builder_add_string_value(b, accel_name(p->accel));
         json_builder_set_member_name(b, "dirty_ring");
         json_builder_add_boolean_value(b, p->dirty_ring);
         vdr_json_add_int(b, "libvirt_version", (gint64)p->libvirt_version);
-        vdr_json_add_int(b, "qemu_version", (gint64)p->qemu_version);
+        vdr_json_add_int(b, "hypervisor_version", (gint64)p->qemu_version);
         vdr_json_add_int(b, "ram_bytes", (gint64)p->ram_bytes);
         json_builder_set_member_name(b, "modes");
         json_builder_begin_object(b);
@@ -428,9 +432,9 @@ vdr_cmd_caps(VdrControl *ctl, const VdrCmd *cmd, GError **error)
                 _("guest:"), p->accel == DR_PROBE_ACCEL_KVM ? "KVM" :
                 p->accel == DR_PROBE_ACCEL_TCG ? "TCG" : _("other"),
                 p->ram_bytes >> 20, p->nvcpus, p->dirty_ring ? _("on") : _("off"));
-        fprintf(ctl->out, "  %-16s libvirt %lu.%lu.%lu, QEMU %lu.%lu.%lu\n", _("versions:"),
+        fprintf(ctl->out, "  %-16s libvirt %lu.%lu.%lu, %s %lu.%lu.%lu\n", _("versions:"),
                 p->libvirt_version / 1000000, (p->libvirt_version / 1000) % 1000,
-                p->libvirt_version % 1000, p->qemu_version / 1000000,
+                p->libvirt_version % 1000, p->driver, p->qemu_version / 1000000,
                 (p->qemu_version / 1000) % 1000, p->qemu_version % 1000);
     }
     for (DrDirtyRateMode mode = DR_DIRTYRATE_MODE_PAGE_SAMPLING; mode < DR_DIRTYRATE_MODE_LAST; mode++) {

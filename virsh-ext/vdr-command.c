@@ -93,7 +93,8 @@ vdr_cmd_parse(const VdrCmdDef *def, int argc, char **argv, GError **error)
                         def->name, name, def->name);
             return NULL;
         }
-        if (g_hash_table_contains(cmd->values, opt->name)) {
+        if (g_hash_table_contains(cmd->values, opt->name) &&
+            !(opt->flags & VDR_OPT_FLAG_MULTI)) {
             g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
                         _("Option --%1$s was given more than once"), opt->name);
             return NULL;
@@ -113,6 +114,18 @@ vdr_cmd_parse(const VdrCmdDef *def, int argc, char **argv, GError **error)
             }
             value = argv[++i];
         }
+        if (opt->flags & VDR_OPT_FLAG_MULTI) {
+            const char *prev = g_hash_table_lookup(cmd->values, opt->name);
+            /* Values are kept joined by a newline, which no value holds. */
+            if (strchr(value, '\n')) {
+                g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                            _("Option --%1$s: a value cannot hold a newline"), opt->name);
+                return NULL;
+            }
+            g_hash_table_insert(cmd->values, g_strdup(opt->name),
+                                prev ? g_strconcat(prev, "\n", value, NULL) : g_strdup(value));
+            continue;
+        }
         g_hash_table_insert(cmd->values, g_strdup(opt->name), g_strdup(value));
     }
 
@@ -130,6 +143,29 @@ gboolean
 vdr_cmd_has(const VdrCmd *cmd, const char *name)
 {
     return g_hash_table_contains(cmd->values, name);
+}
+
+GStrv
+vdr_cmd_get_strings(const VdrCmd *cmd, const char *name)
+{
+    const char *s = g_hash_table_lookup(cmd->values, name);
+
+    return s ? g_strsplit(s, "\n", -1) : NULL;
+}
+
+gboolean
+vdr_control_connect(VdrControl *ctl, gboolean readonly, GError **error)
+{
+    gboolean ro = readonly || ctl->readonly;
+
+    ctl->conn = ro ? virConnectOpenReadOnly(ctl->uri) : virConnectOpen(ctl->uri);
+    if (!ctl->conn) {
+        g_autofree char *msg = dr_error_libvirt_last(NULL);
+        g_set_error(error, DR_ERROR, DR_ERROR_LIBVIRT,
+                    _("Failed to connect to the hypervisor: %1$s"), msg);
+        return FALSE;
+    }
+    return TRUE;
 }
 
 const char *
@@ -199,7 +235,7 @@ check_command(const VdrCmdDef *c, GHashTable *seen, GError **error)
                 return FALSE;
             }
         }
-        if (o->type == VDR_OPT_BOOL && o->flags) {
+        if (o->type == VDR_OPT_BOOL && (o->flags & ~VDR_OPT_FLAG_MULTI)) {
             g_set_error(error, DR_ERROR, DR_ERROR_FAILED,
                         "command '%s': boolean option '%s' cannot be required or positional",
                         c->name, o->name);
@@ -214,6 +250,11 @@ check_command(const VdrCmdDef *c, GHashTable *seen, GError **error)
                             c->name, o->name);
                 return FALSE;
             }
+        }
+        if ((o->flags & VDR_OPT_FLAG_MULTI) && o->type != VDR_OPT_STRING) {
+            g_set_error(error, DR_ERROR, DR_ERROR_FAILED,
+                        "command '%s': only string options may repeat ('%s')", c->name, o->name);
+            return FALSE;
         }
         if (o->type == VDR_OPT_DOMAIN && c->conn == VDR_CONN_NONE) {
             g_set_error(error, DR_ERROR, DR_ERROR_FAILED,

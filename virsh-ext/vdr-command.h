@@ -22,6 +22,7 @@ typedef enum {
 typedef enum {
     VDR_OPT_FLAG_REQUIRED = 1 << 0,
     VDR_OPT_FLAG_POSITIONAL = 1 << 1, /* may be given without --name */
+    VDR_OPT_FLAG_MULTI = 1 << 2,      /* may be given more than once */
 } VdrOptFlags;
 
 typedef struct {
@@ -36,6 +37,7 @@ typedef enum {
     VDR_CONN_NONE,
     VDR_CONN_READONLY,
     VDR_CONN_READWRITE,
+    VDR_CONN_BY_HANDLER, /* the options decide: the handler connects */
 } VdrConnNeed;
 
 typedef enum {
@@ -90,6 +92,10 @@ void vdr_cmd_free(VdrCmd *cmd);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VdrCmd, vdr_cmd_free)
 
 gboolean vdr_cmd_has(const VdrCmd *cmd, const char *name);
+/* Every value of a VDR_OPT_FLAG_MULTI option, in order (NULL if none). */
+GStrv vdr_cmd_get_strings(const VdrCmd *cmd, const char *name);
+/* Opens ctl->conn, read-only when @readonly or when -r was given. */
+gboolean vdr_control_connect(VdrControl *ctl, gboolean readonly, GError **error);
 const char *vdr_cmd_get_string(const VdrCmd *cmd, const char *name);
 /* Sets *@value when the option was given; FALSE with @error when it is
  * not a number or exceeds @max. */

@@ -36,7 +36,7 @@ static const VdrCmdDef vdr_cmds_dirtyrate[] = {
     { "domdirtyrate", N_("measure a domain's dirty rate"),
       N_("Measures how fast the guest dirties its memory, in any mode QEMU offers,\n"
          "as a series with its mean, median, p95, spread and trend.  The default\n"
-         "(five 3-second page samples) uses libvirt's own API and taints nothing;\n"
+         "(twelve 2-second page samples) uses libvirt's own API and taints nothing;\n"
          "what only QMP offers (sample pages, sub-second periods) uses QMP\n"
          "passthrough, which taints the domain.  Modes the domain cannot serve are\n"
          "refused before anything reaches QEMU; see domdirtyrate-caps.\n"
@@ -54,6 +54,22 @@ static const VdrCmdDef vdr_cmds_dirtyrate[] = {
          "without QMP passthrough, and says for each mode and backend whether it\n"
          "can be used, and why not."),
       vdr_opts_caps, vdr_cmd_caps, VDR_CONN_READONLY, 0 },
+    { "domdirtyrate-policy", N_("show or change a domain's migration policy"),
+      N_("The policy lives in the domain XML, in <metadata> under the namespace\n"
+         "https://virt-dirtyrate.org/xmlns/policy/1, so it travels with the domain\n"
+         "and any libvirt client can read it.  Without options, prints the\n"
+         "effective policy, defaults filled in and marked.  --set, --file, --edit\n"
+         "and --remove change it; a value that is not valid changes nothing.\n"
+         "--config, --live and --current mean what they mean for virsh metadata.\n"
+         "\n"
+         "Keys (defaults): measure.mode (auto), measure.period (2s),\n"
+         "measure.sample-pages (512), measure.every (5min), measure.qmp (forbid),\n"
+         "network.bandwidth (measure), limits.max-downtime (300ms),\n"
+         "limits.max-time (10min), limits.when-exceeded (abort), xbzrle.use (auto),\n"
+         "xbzrle.cache (auto), xbzrle.max-cache (25%),\n"
+         "escalate.auto-converge (yes), escalate.auto-converge-initial (20%),\n"
+         "escalate.auto-converge-increment (10%), escalate.postcopy (no)."),
+      vdr_opts_policy, vdr_cmd_policy, VDR_CONN_BY_HANDLER, 0 },
     { "domdirtyrate-compress", N_("estimate how well XBZRLE compresses a guest"),
       N_("Samples random guest pages with virDomainMemoryPeek, which does not taint\n"
          "the domain, reads them again after an interval, and encodes the delta of\n"

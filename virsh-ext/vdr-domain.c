@@ -21,11 +21,11 @@ vdr_domain_lookup(virConnectPtr conn, const char *name, GError **error)
     if (!dom)
         dom = virDomainLookupByName(conn, name);
     if (!dom) {
-        virErrorPtr err = virGetLastError();
-        if (err && err->code != VIR_ERR_NO_DOMAIN)
+        int code;
+        g_autofree char *msg = dr_error_libvirt_last(&code);
+        if (code != VIR_ERR_NO_DOMAIN)
             g_set_error(error, DR_ERROR, DR_ERROR_LIBVIRT,
-                        _("Failed to get domain '%1$s': %2$s"), name,
-                        err->message ? err->message : _("unknown libvirt error"));
+                        _("Failed to get domain '%1$s': %2$s"), name, msg);
         else
             g_set_error(error, DR_ERROR, DR_ERROR_NO_DOMAIN,
                         _("Domain '%1$s' not found: no domain has that name, ID or UUID"),

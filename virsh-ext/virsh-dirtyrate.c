@@ -41,9 +41,7 @@ ignore_libvirt_errors(void *opaque, virErrorPtr err)
 static gboolean
 connect_for(VdrControl *ctl, const VdrCmdDef *def, GError **error)
 {
-    gboolean ro = def->conn == VDR_CONN_READONLY || ctl->readonly;
-
-    if (def->conn == VDR_CONN_NONE)
+    if (def->conn == VDR_CONN_NONE || def->conn == VDR_CONN_BY_HANDLER)
         return TRUE;
     if (def->conn == VDR_CONN_READWRITE && ctl->readonly) {
         g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
@@ -51,15 +49,7 @@ connect_for(VdrControl *ctl, const VdrCmdDef *def, GError **error)
                     def->name);
         return FALSE;
     }
-    ctl->conn = ro ? virConnectOpenReadOnly(ctl->uri) : virConnectOpen(ctl->uri);
-    if (!ctl->conn) {
-        virErrorPtr err = virGetLastError();
-        g_set_error(error, DR_ERROR, DR_ERROR_LIBVIRT,
-                    _("Failed to connect to the hypervisor: %1$s"),
-                    err && err->message ? err->message : _("unknown libvirt error"));
-        return FALSE;
-    }
-    return TRUE;
+    return vdr_control_connect(ctl, def->conn == VDR_CONN_READONLY, error);
 }
 
 int

@@ -241,6 +241,7 @@ class TestBed:
         self.libvirt = _libvirt()
         self.workload_bin = workload_bin
         self.started = []  # (description, pidfile or pid)
+        self.guests = set()  # names of the guests this test bed booted
         self.kernel = self.initrd = None
 
     # -- source ---------------------------------------------------------
@@ -298,14 +299,15 @@ class TestBed:
         return self.libvirt.open(self.source_uri if which == "source" else self.dest_uri)
 
     def teardown(self):
-        """Destroy leftover test guests, then stop the daemons we started."""
+        """Destroy the guests we booted that are still there (on either
+        host), then stop the daemons we started.  Nothing else is touched."""
         for uri in (SOURCE_URI, dest_uri()):
             try:
                 conn = self.libvirt.open(uri)
             except self.libvirt.libvirtError:
                 continue
             for dom in conn.listAllDomains():
-                if dom.name().startswith(GUEST_PREFIX):
+                if dom.name() in self.guests:
                     try:
                         dom.destroy()
                     except self.libvirt.libvirtError:
@@ -333,6 +335,7 @@ class TestBed:
         conn = self.connect("source")
         xml = domain_xml(name, self.kernel, self.initrd, workload, memory_mib, vcpus)
         dom = conn.createXML(xml, 0)
+        self.guests.add(name)
         return Guest(self, conn, dom, workload)
 
 

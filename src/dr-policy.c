@@ -1,0 +1,582 @@
+/*
+ * dr-policy.c: a domain's migration policy, kept in its domain XML
+ */
+#include <config.h>
+
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+#include <libvirt/virterror.h>
+#include <libxml/parser.h>
+#include <libxml/relaxng.h>
+#include <libxml/tree.h>
+
+#include "dr-error.h"
+#include "dr-policy.h"
+#include "dr-units.h"
+
+static const char *const modes[] = { "auto", "page-sampling", "dirty-bitmap", "dirty-ring", NULL };
+static const char *const qmp_values[] = { "forbid", "allow", NULL };
+static const char *const exceeded[] = { "abort", "suspend", "postcopy", NULL };
+static const char *const tristate[] = { "auto", "on", "off", NULL };
+static const char *const yesno[] = { "yes", "no", NULL };
+
+#define MS_DAY (24ULL * 3600 * 1000)
+
+static const DrPolicyKey keys[] = {
+    { "measure.mode", "measure", "mode", DR_POLICY_TYPE_ENUM, modes, "auto", 0, 0,
+      N_("how to measure: auto picks page-sampling, the one mode every guest has") },
+    { "measure.period", "measure", "period", DR_POLICY_TYPE_DURATION, NULL, "2s", 50, 60000,
+      N_("period of one measurement, 50ms to 60s (under 1s needs QMP and QEMU 8.2)") },
+    { "measure.sample-pages", "measure", "sample-pages", DR_POLICY_TYPE_COUNT, NULL, "512", 128, 16384,
+      N_("pages sampled per GiB in page-sampling mode, 128 to 16384 (other than 512 needs QMP)") },
+    { "measure.every", "measure", "every", DR_POLICY_TYPE_DURATION, NULL, "5min", 1000, MS_DAY,
+      N_("how often the daemon measures, 1s to 24h") },
+    { "measure.qmp", "measure", "qmp", DR_POLICY_TYPE_ENUM, qmp_values, "forbid", 0, 0,
+      N_("whether QMP passthrough, which taints the domain, may be used: allow or forbid") },
+    { "network.bandwidth", "network", "bandwidth", DR_POLICY_TYPE_BANDWIDTH_OR_MEASURE, NULL,
+      "measure", 1, 0, N_("the migration link's bandwidth, e.g. 10Gbit/s or 400MiB/s, or measure") },
+    { "limits.max-downtime", "limits", "max-downtime", DR_POLICY_TYPE_DURATION, NULL, "300ms", 1, 60000,
+      N_("longest pause of the guest at the end of the migration, 1ms to 60s") },
+    { "limits.max-time", "limits", "max-time", DR_POLICY_TYPE_DURATION, NULL, "10min", 1000, MS_DAY,
+      N_("longest whole migration, 1s to 24h") },
+    { "limits.when-exceeded", "limits", "when-exceeded", DR_POLICY_TYPE_ENUM, exceeded, "abort", 0, 0,
+      N_("what to do past max-time: abort, suspend (finish paused) or postcopy") },
+    { "xbzrle.use", "xbzrle", "use", DR_POLICY_TYPE_ENUM, tristate, "auto", 0, 0,
+      N_("XBZRLE compression: auto (when it pays), on or off") },
+    { "xbzrle.cache", "xbzrle", "cache", DR_POLICY_TYPE_SIZE_OR_AUTO, NULL, "auto", 4096, 0,
+      N_("XBZRLE cache size, e.g. 512MiB, or auto (sized from the working set)") },
+    { "xbzrle.max-cache", "xbzrle", "max-cache", DR_POLICY_TYPE_SIZE_OR_PERCENT, NULL, "25%", 0, 0,
+      N_("cap on the XBZRLE cache: a size, or a share of guest RAM") },
+    { "escalate.auto-converge", "escalate", "auto-converge", DR_POLICY_TYPE_ENUM, yesno, "yes", 0, 0,
+      N_("may vCPUs be throttled so that the migration converges: yes or no") },
+    { "escalate.auto-converge-initial", "escalate", "auto-converge-initial", DR_POLICY_TYPE_PERCENT,
+      NULL, "20%", 1, 99, N_("first throttle, 1% to 99%") },
+    { "escalate.auto-converge-increment", "escalate", "auto-converge-increment", DR_POLICY_TYPE_PERCENT,
+      NULL, "10%", 1, 100, N_("throttle added at each step, 1% to 100%") },
+    { "escalate.postcopy", "escalate", "postcopy", DR_POLICY_TYPE_ENUM, yesno, "no", 0, 0,
+      N_("may the migration switch to postcopy: yes or no") },
+    { NULL }
+};
+
+const DrPolicyKey *
+dr_policy_keys(void)
+{
+    return keys;
+}
+
+const DrPolicyKey *
+dr_policy_key_lookup(const char *key)
+{
+    for (const DrPolicyKey *k = keys; k->key; k++) {
+        if (strcmp(k->key, key) == 0)
+            return k;
+    }
+    return NULL;
+}
+
+struct _DrPolicy {
+    GHashTable *values; /* key -> canonical value */
+};
+
+DrPolicy *
+dr_policy_new(void)
+{
+    DrPolicy *p = g_new0(DrPolicy, 1);
+
+    p->values = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    return p;
+}
+
+DrPolicy *
+dr_policy_copy(const DrPolicy *src)
+{
+    DrPolicy *p = dr_policy_new();
+    GHashTableIter it;
+    gpointer k, v;
+
+    g_hash_table_iter_init(&it, src->values);
+    while (g_hash_table_iter_next(&it, &k, &v))
+        g_hash_table_insert(p->values, g_strdup(k), g_strdup(v));
+    return p;
+}
+
+void
+dr_policy_free(DrPolicy *p)
+{
+    if (!p)
+        return;
+    g_hash_table_unref(p->values);
+    g_free(p);
+}
+
+static char *
+enum_list(const char *const *values)
+{
+    g_autofree char *joined = g_strjoinv(", ", (char **)values);
+    return g_steal_pointer(&joined);
+}
+
+static gboolean
+out_of_range(const DrPolicyKey *k, const char *value, GError **error)
+{
+    g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                _("%1$s: '%2$s' is out of range: %3$s"), k->key, value, _(k->help));
+    return FALSE;
+}
+
+/* Checks @value for @k; returns the canonical form. */
+static char *
+canonicalize(const DrPolicyKey *k, const char *value, GError **error)
+{
+    g_autoptr(GError) err = NULL;
+    uint64_t u;
+    double pct;
+
+    switch (k->type) {
+    case DR_POLICY_TYPE_ENUM:
+        if (g_strv_contains(k->values, value))
+            return g_strdup(value);
+        {
+            g_autofree char *list = enum_list(k->values);
+            g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                        _("%1$s: '%2$s' is not one of %3$s"), k->key, value, list);
+        }
+        return NULL;
+    case DR_POLICY_TYPE_DURATION:
+        if (!dr_units_parse_duration(value, &u, &err))
+            break;
+        if (u < k->min || u > k->max)
+            return out_of_range(k, value, error), NULL;
+        return dr_units_format_duration(u);
+    case DR_POLICY_TYPE_COUNT:
+        if (!g_ascii_string_to_unsigned(value, 10, 0, G_MAXUINT32, &u, NULL)) {
+            g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                        _("%1$s: '%2$s' is not a whole number"), k->key, value);
+            return NULL;
+        }
+        if (u < k->min || u > k->max)
+            return out_of_range(k, value, error), NULL;
+        return g_strdup_printf("%" G_GUINT64_FORMAT, u);
+    case DR_POLICY_TYPE_SIZE_OR_AUTO:
+        if (strcmp(value, "auto") == 0)
+            return g_strdup(value);
+        if (!dr_units_parse_size(value, &u, &err))
+            break;
+        if (u < k->min)
+            return out_of_range(k, value, error), NULL;
+        return dr_units_format_size(u);
+    case DR_POLICY_TYPE_SIZE_OR_PERCENT:
+        if (strchr(value, '%')) {
+            if (!dr_units_parse_percent(value, &pct, &err))
+                break;
+            if (pct <= 0)
+                return out_of_range(k, value, error), NULL;
+            return dr_units_format_percent(pct);
+        }
+        if (!dr_units_parse_size(value, &u, &err))
+            break;
+        if (u < 4096)
+            return out_of_range(k, value, error), NULL;
+        return dr_units_format_size(u);
+    case DR_POLICY_TYPE_PERCENT:
+        if (!dr_units_parse_percent(value, &pct, &err))
+            break;
+        if (pct < (double)k->min || pct > (double)k->max)
+            return out_of_range(k, value, error), NULL;
+        return dr_units_format_percent(pct);
+    case DR_POLICY_TYPE_BANDWIDTH_OR_MEASURE:
+        if (strcmp(value, "measure") == 0)
+            return g_strdup(value);
+        if (!dr_units_parse_bandwidth(value, &u, &err))
+            break;
+        if (u < k->min)
+            return out_of_range(k, value, error), NULL;
+        return dr_units_format_bandwidth(u);
+    }
+    g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG, "%s: %s", k->key,
+                err ? err->message : _("invalid value"));
+    return NULL;
+}
+
+gboolean
+dr_policy_set(DrPolicy *p, const char *key, const char *value, GError **error)
+{
+    const DrPolicyKey *k = dr_policy_key_lookup(key);
+    char *canon;
+
+    if (!k) {
+        g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                    _("Unknown policy key '%1$s'; 'help domdirtyrate-policy' lists the keys"), key);
+        return FALSE;
+    }
+    if (!(canon = canonicalize(k, value, error)))
+        return FALSE;
+    g_hash_table_insert(p->values, g_strdup(k->key), canon);
+    return TRUE;
+}
+
+void
+dr_policy_unset(DrPolicy *p, const char *key)
+{
+    g_hash_table_remove(p->values, key);
+}
+
+const char *
+dr_policy_get(const DrPolicy *p, const char *key)
+{
+    return g_hash_table_lookup(p->values, key);
+}
+
+const char *
+dr_policy_get_effective(const DrPolicy *p, const char *key, gboolean *is_default)
+{
+    const char *v = dr_policy_get(p, key);
+    const DrPolicyKey *k;
+
+    if (is_default)
+        *is_default = v == NULL;
+    if (v)
+        return v;
+    k = dr_policy_key_lookup(key);
+    return k ? k->def : NULL;
+}
+
+gboolean
+dr_policy_equal(const DrPolicy *a, const DrPolicy *b)
+{
+    GHashTableIter it;
+    gpointer k, v;
+
+    if (g_hash_table_size(a->values) != g_hash_table_size(b->values))
+        return FALSE;
+    g_hash_table_iter_init(&it, a->values);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        const char *w = g_hash_table_lookup(b->values, k);
+        if (!w || strcmp(v, w) != 0)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean
+dr_policy_is_empty(const DrPolicy *p)
+{
+    return g_hash_table_size(p->values) == 0;
+}
+
+/* @pfx is "dirtyrate:" with the namespace declared on the root, or ""
+ * for libvirt, which injects the namespace itself. */
+static char *
+format_policy(const DrPolicy *p, gboolean declare_ns)
+{
+    const char *pfx = declare_ns ? DR_POLICY_PREFIX ":" : "";
+    GString *out = g_string_new(NULL);
+    const char *open_elem = NULL;
+
+    if (declare_ns)
+        g_string_append(out, "<" DR_POLICY_PREFIX ":policy xmlns:" DR_POLICY_PREFIX
+                             "=\"" DR_POLICY_NS "\">\n");
+    else
+        g_string_append(out, "<policy>\n");
+    for (const DrPolicyKey *k = keys; k->key; k++) {
+        const char *v = dr_policy_get(p, k->key);
+        if (!v)
+            continue;
+        if (!open_elem || strcmp(open_elem, k->element) != 0) {
+            if (open_elem)
+                g_string_append(out, "/>\n");
+            g_string_append_printf(out, "  <%s%s", pfx, k->element);
+            open_elem = k->element;
+        }
+        {
+            g_autofree char *esc = g_markup_escape_text(v, -1);
+            g_string_append_printf(out, " %s=\"%s\"", k->attribute, esc);
+        }
+    }
+    if (open_elem)
+        g_string_append(out, "/>\n");
+    g_string_append_printf(out, "</%spolicy>\n", pfx);
+    return g_string_free(out, FALSE);
+}
+
+char *
+dr_policy_format(const DrPolicy *p)
+{
+    return format_policy(p, TRUE);
+}
+
+/* ---- parsing ---------------------------------------------------------- */
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlRelaxNGParserCtxt, xmlRelaxNGFreeParserCtxt)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlRelaxNG, xmlRelaxNGFree)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlRelaxNGValidCtxt, xmlRelaxNGFreeValidCtxt)
+
+typedef struct {
+    GString *first; /* the first structured error */
+} Collect;
+
+static void
+collect_error(void *opaque, xmlErrorPtr e)
+{
+    Collect *c = opaque;
+    g_autofree char *msg = NULL;
+
+    if (c->first->len)
+        return;
+    msg = g_strchomp(g_strdup(e->message ? e->message : "?"));
+    if (e->line > 0)
+        g_string_append_printf(c->first, _("line %1$d: %2$s"), e->line, msg);
+    else
+        g_string_append(c->first, msg);
+}
+
+static char *
+schema_path(const char *schema_dir)
+{
+    const char *env = g_getenv("DR_SCHEMA_DIR");
+    g_autofree char *installed = NULL;
+
+    if (schema_dir)
+        return g_build_filename(schema_dir, "policy.rng", NULL);
+    if (env)
+        return g_build_filename(env, "policy.rng", NULL);
+    installed = g_build_filename(PKGDATADIR, "schemas", "policy.rng", NULL);
+    /* Run from the build tree, before 'make install'. */
+    if (!g_file_test(installed, G_FILE_TEST_EXISTS))
+        return g_build_filename(DR_SRCDIR_SCHEMAS, "policy.rng", NULL);
+    return g_steal_pointer(&installed);
+}
+
+static gboolean
+validate(xmlDoc *doc, const char *schema_dir, GError **error)
+{
+    g_autofree char *path = schema_path(schema_dir);
+    g_autoptr(xmlRelaxNGParserCtxt) pctxt = NULL;
+    g_autoptr(xmlRelaxNG) rng = NULL;
+    g_autoptr(xmlRelaxNGValidCtxt) vctxt = NULL;
+    Collect c = { g_string_new(NULL) };
+    int r;
+
+    if (!(pctxt = xmlRelaxNGNewParserCtxt(path)) || !(rng = xmlRelaxNGParse(pctxt))) {
+        g_string_free(c.first, TRUE);
+        g_set_error(error, DR_ERROR, DR_ERROR_FAILED,
+                    _("Cannot load the policy schema '%1$s'"), path);
+        return FALSE;
+    }
+    vctxt = xmlRelaxNGNewValidCtxt(rng);
+    xmlRelaxNGSetValidStructuredErrors(vctxt, collect_error, &c);
+    r = xmlRelaxNGValidateDoc(vctxt, doc);
+    if (r != 0) {
+        g_set_error(error, DR_ERROR, DR_ERROR_XML,
+                    _("The policy does not follow the schema: %1$s"),
+                    c.first->len ? c.first->str : _("invalid document"));
+        g_string_free(c.first, TRUE);
+        return FALSE;
+    }
+    g_string_free(c.first, TRUE);
+    return TRUE;
+}
+
+static gboolean
+element_known(const char *name)
+{
+    for (const DrPolicyKey *k = keys; k->key; k++) {
+        if (strcmp(k->element, name) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static char *
+attributes_of(const char *element)
+{
+    GString *s = g_string_new(NULL);
+
+    for (const DrPolicyKey *k = keys; k->key; k++) {
+        if (strcmp(k->element, element) != 0)
+            continue;
+        if (s->len)
+            g_string_append(s, ", ");
+        g_string_append(s, k->attribute);
+    }
+    return g_string_free(s, FALSE);
+}
+
+static xmlDoc *
+read_document(const char *xml, GError **error)
+{
+    xmlDoc *doc;
+    Collect c = { g_string_new(NULL) };
+    xmlParserCtxtPtr ctxt;
+    size_t len = strlen(xml);
+
+    if (len > 1024 * 1024) {
+        g_string_free(c.first, TRUE);
+        g_set_error(error, DR_ERROR, DR_ERROR_XML, _("A policy of %1$zu bytes is too large"), len);
+        return NULL;
+    }
+    ctxt = xmlNewParserCtxt();
+    doc = xmlCtxtReadMemory(ctxt, xml, (int)len, "policy.xml", NULL,
+                            XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (!doc) {
+        xmlErrorPtr e = xmlCtxtGetLastError(ctxt);
+        if (e)
+            collect_error(&c, e);
+        xmlFreeParserCtxt(ctxt);
+        g_set_error(error, DR_ERROR, DR_ERROR_XML, _("The policy is not well-formed XML: %1$s"),
+                    c.first->len ? c.first->str : _("empty document"));
+        g_string_free(c.first, TRUE);
+        return NULL;
+    }
+    xmlFreeParserCtxt(ctxt);
+    g_string_free(c.first, TRUE);
+    return doc;
+}
+
+static DrPolicy *
+policy_from_document(xmlDoc *doc, const char *schema_dir, GError **error)
+{
+    g_autoptr(DrPolicy) p = dr_policy_new();
+    xmlNode *root;
+
+    /* Our own checks first, for messages that name the line and the
+     * key; then the schema, which must agree. */
+    root = xmlDocGetRootElement(doc);
+    if (!root->ns || strcmp((const char *)root->ns->href, DR_POLICY_NS) != 0 ||
+        strcmp((const char *)root->name, "policy") != 0) {
+        g_set_error(error, DR_ERROR, DR_ERROR_XML,
+                    _("line %1$ld: the policy must be a <policy> element in the namespace %2$s"),
+                    xmlGetLineNo(root), DR_POLICY_NS);
+        return NULL;
+    }
+    for (xmlNode *e = root->children; e; e = e->next) {
+        if (e->type != XML_ELEMENT_NODE)
+            continue;
+        if (!element_known((const char *)e->name) || !e->ns ||
+            strcmp((const char *)e->ns->href, DR_POLICY_NS) != 0) {
+            g_set_error(error, DR_ERROR, DR_ERROR_XML,
+                        _("line %1$ld: unknown element <%2$s>: a policy has measure, network, limits, xbzrle and escalate"),
+                        xmlGetLineNo(e), (const char *)e->name);
+            return NULL;
+        }
+        for (xmlAttr *a = e->properties; a; a = a->next) {
+            g_autofree char *key = g_strdup_printf("%s.%s", (const char *)e->name,
+                                                   (const char *)a->name);
+            g_autofree char *value = (char *)xmlNodeGetContent((xmlNode *)a);
+            g_autoptr(GError) err = NULL;
+            if (!dr_policy_key_lookup(key) || a->ns) {
+                g_autofree char *known = attributes_of((const char *)e->name);
+                g_set_error(error, DR_ERROR, DR_ERROR_XML,
+                            _("line %1$ld: unknown attribute '%2$s' of <%3$s>: it has %4$s"),
+                            xmlGetLineNo(e), (const char *)a->name, (const char *)e->name, known);
+                return NULL;
+            }
+            if (g_hash_table_contains(p->values, key)) {
+                g_set_error(error, DR_ERROR, DR_ERROR_XML,
+                            _("line %1$ld: <%2$s> is given more than once"),
+                            xmlGetLineNo(e), (const char *)e->name);
+                return NULL;
+            }
+            if (!dr_policy_set(p, key, value ? value : "", &err)) {
+                g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG, _("line %1$ld: %2$s"),
+                            xmlGetLineNo(e), err->message);
+                return NULL;
+            }
+        }
+    }
+    if (!validate(doc, schema_dir, error))
+        return NULL;
+    return g_steal_pointer(&p);
+}
+
+DrPolicy *
+dr_policy_parse(const char *xml, const char *schema_dir, GError **error)
+{
+    g_autoptr(xmlDoc) doc = read_document(xml, error);
+
+    return doc ? policy_from_document(doc, schema_dir, error) : NULL;
+}
+
+static void
+set_namespace(xmlNode *node, xmlNs *ns)
+{
+    for (xmlNode *n = node; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        if (!n->ns)
+            xmlSetNs(n, ns);
+        set_namespace(n->children, ns);
+    }
+}
+
+/* libvirt hands metadata back without its namespace: it was stored
+ * under our URI, so it is ours; put it back in our namespace. */
+static DrPolicy *
+parse_from_libvirt(const char *xml, const char *schema_dir, GError **error)
+{
+    g_autoptr(xmlDoc) doc = read_document(xml, error);
+    xmlNode *root;
+
+    if (!doc)
+        return NULL;
+    root = xmlDocGetRootElement(doc);
+    if (!root->ns) {
+        xmlNs *ns = xmlNewNs(root, BAD_CAST DR_POLICY_NS, BAD_CAST DR_POLICY_PREFIX);
+        if (!ns) {
+            g_set_error(error, DR_ERROR, DR_ERROR_XML,
+                        _("The policy stored in the domain cannot be read"));
+            return NULL;
+        }
+        xmlSetNs(root, ns);
+        set_namespace(root->children, ns);
+    }
+    return policy_from_document(doc, schema_dir, error);
+}
+
+/* ---- in a domain ------------------------------------------------------ */
+
+static void
+set_libvirt_error(GError **error, virDomainPtr dom, const char *what)
+{
+    int code;
+    g_autofree char *msg = dr_error_libvirt_last(&code);
+
+    g_set_error(error, DR_ERROR,
+                code == VIR_ERR_NO_DOMAIN ? DR_ERROR_NO_DOMAIN : DR_ERROR_LIBVIRT,
+                _("Cannot %1$s of domain '%2$s': %3$s"), what, virDomainGetName(dom), msg);
+}
+
+DrPolicy *
+dr_policy_load(virDomainPtr dom, unsigned int flags, const char *schema_dir, GError **error)
+{
+    char *raw = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, DR_POLICY_NS, flags);
+    g_autofree char *xml = NULL;
+
+    if (!raw) {
+        virErrorPtr err = virGetLastError();
+        if (err && err->code == VIR_ERR_NO_DOMAIN_METADATA) {
+            virResetLastError();
+            return dr_policy_new();
+        }
+        set_libvirt_error(error, dom, _("read the policy"));
+        return NULL;
+    }
+    xml = g_strdup(raw);
+    free(raw);
+    return parse_from_libvirt(xml, schema_dir, error);
+}
+
+gboolean
+dr_policy_store(virDomainPtr dom, const DrPolicy *p, unsigned int flags, GError **error)
+{
+    g_autofree char *xml = dr_policy_is_empty(p) ? NULL : format_policy(p, FALSE);
+
+    if (virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, xml, xml ? DR_POLICY_PREFIX : NULL,
+                             DR_POLICY_NS, flags) < 0) {
+        set_libvirt_error(error, dom, _("store the policy"));
+        return FALSE;
+    }
+    return TRUE;
+}

@@ -1,0 +1,216 @@
+"""domdirtyrate-policy on the real test bed: every way of setting a policy,
+read back with plain virsh and python3-libvirt (tests/policy_example.py),
+bad input that changes nothing, other namespaces left alone, and a policy
+that survives a libvirtd restart and a live migration."""
+import os
+import stat
+import subprocess
+import sys
+import time
+
+import pytest
+
+import drtestbed
+from conftest import TOP_SRCDIR
+
+sys.path.insert(0, os.path.join(TOP_SRCDIR, "tests"))
+import policy_example  # noqa: E402
+
+NS = policy_example.NS
+NOVA_NS = "http://openstack.org/xmlns/libvirt/nova/1.1"
+NOVA_XML = "<instance><name>web-1</name></instance>"
+
+
+@pytest.fixture
+def policy_guest(make_guest):
+    return make_guest(drtestbed.Workload(wss_mib=32, rate=256))
+
+
+def dumpxml(guest):
+    return subprocess.run(["virsh", "-c", drtestbed.SOURCE_URI, "dumpxml", guest.name],
+                          capture_output=True, text=True, check=True).stdout
+
+
+def virsh_metadata(uri, name):
+    r = subprocess.run(["virsh", "-c", uri, "metadata", name, "--uri", NS],
+                       capture_output=True, text=True)
+    return r.returncode, r.stdout
+
+
+def test_python_example_round_trip(policy_guest, vdr):
+    g = policy_guest
+    policy_example.write_policy(g.dom, {"xbzrle.use": "off", "network.bandwidth": "10Gbit/s"})
+    r = vdr("domdirtyrate-policy", g.name, "--json")
+    assert r.returncode == 0, r.stderr
+    assert '"value" : "10Gbit/s"' in r.stdout and '"value" : "off"' in r.stdout
+    policy_example.remove_policy(g.dom)
+    assert policy_example.read_policy(g.dom) == {}
+    assert g.is_running()
+
+
+def test_set_read_back_with_virsh_and_python(policy_guest, vdr):
+    g = policy_guest
+    r = vdr("domdirtyrate-policy", g.name, "--set", "xbzrle.use=on",
+            "--set", "xbzrle.cache=0.5GiB", "--set", "limits.max-downtime=0.2s")
+    assert r.returncode == 0, r.stderr
+    assert "updated" in r.stdout
+    rc, out = virsh_metadata(drtestbed.SOURCE_URI, g.name)
+    assert rc == 0 and 'cache="512MiB"' in out and 'use="on"' in out, out
+    assert policy_example.read_policy(g.dom) == {
+        "limits.max-downtime": "200ms", "xbzrle.use": "on", "xbzrle.cache": "512MiB"}
+    # Shown with defaults filled in and marked.
+    r = vdr("domdirtyrate-policy", g.name)
+    assert "xbzrle.cache                      512MiB\n" in r.stdout, r.stdout
+    assert "measure.mode                      auto         (default)" in r.stdout
+    # KEY= goes back to the default.
+    assert vdr("domdirtyrate-policy", g.name, "--set", "xbzrle.use=").returncode == 0
+    assert "xbzrle.use" not in policy_example.read_policy(g.dom)
+    assert g.is_running()
+
+
+def test_file_and_remove(policy_guest, vdr):
+    g = policy_guest
+    path = os.path.join(TOP_SRCDIR, "xml", "policy-batch.xml")
+    r = vdr("domdirtyrate-policy", g.name, "--file", path)
+    assert r.returncode == 0, r.stderr
+    got = policy_example.read_policy(g.dom)
+    assert got["network.bandwidth"] == "1Gbit/s" and got["limits.when-exceeded"] == "suspend"
+    r = vdr("domdirtyrate-policy", g.name, "--remove")
+    assert r.returncode == 0 and "removed" in r.stdout
+    assert policy_example.read_policy(g.dom) == {}
+    assert virsh_metadata(drtestbed.SOURCE_URI, g.name)[0] != 0
+    assert g.is_running()
+
+
+def write_editor(tmp_path, body):
+    script = tmp_path / "editor.sh"
+    script.write_text("#!/bin/sh\n" + body + "\n")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return str(script)
+
+
+def test_edit(policy_guest, vdr, tmp_path, monkeypatch):
+    g = policy_guest
+    editor = write_editor(tmp_path, 'sed -i "s|</dirtyrate:policy>|'
+                          '<dirtyrate:xbzrle use=\\"off\\"/></dirtyrate:policy>|" "$1"')
+    monkeypatch.setenv("EDITOR", editor)
+    monkeypatch.delenv("VISUAL", raising=False)
+    r = vdr("domdirtyrate-policy", g.name, "--edit")
+    assert r.returncode == 0, r.stderr
+    assert policy_example.read_policy(g.dom) == {"xbzrle.use": "off"}
+
+    # An editor that leaves the file alone: nothing changes.
+    monkeypatch.setenv("EDITOR", write_editor(tmp_path, "true"))
+    r = vdr("domdirtyrate-policy", g.name, "--edit")
+    assert r.returncode == 0 and "not changed" in r.stdout
+
+    # A broken edit: refused (no terminal to offer a retry), domain untouched.
+    before = dumpxml(g)
+    monkeypatch.setenv("EDITOR", write_editor(tmp_path, 'sed -i "s|use=\\"off\\"|use=\\"maybe\\"|" "$1"'))
+    r = vdr("domdirtyrate-policy", g.name, "--edit")
+    assert r.returncode == 1
+    assert "xbzrle.use: 'maybe' is not one of auto, on, off" in r.stderr, r.stderr
+    assert dumpxml(g) == before
+    assert g.is_running()
+
+
+def test_bad_input_leaves_domain_xml_byte_for_byte(policy_guest, vdr, tmp_path):
+    g = policy_guest
+    assert vdr("domdirtyrate-policy", g.name, "--set", "xbzrle.use=on").returncode == 0
+    before = dumpxml(g)
+    bad = tmp_path / "bad.xml"
+    bad.write_text(f'<dirtyrate:policy xmlns:dirtyrate="{NS}">\n  <dirtyrate:xbzrle cache="1GB"/>\n'
+                   '</dirtyrate:policy>\n')
+    cases = [
+        (["--set", "xbzrle.cache=512MB"], "xbzrle.cache: '512MB' has an unknown unit 'MB'"),
+        (["--set", "xbzrle.colour=red"], "Unknown policy key 'xbzrle.colour'"),
+        (["--set", "limits.max-downtime=300"], "'300' has no unit"),
+        (["--set", "xbzrle.max-cache=120%"], "over 100%"),
+        (["--set", "measure.sample-pages=99999"], "out of range"),
+        (["--set", "xbzrle.use=on", "--set", "xbzrle.cache=lots"], "xbzrle.cache"),
+        (["--file", str(bad)], "line 2: xbzrle.cache: '1GB' has an unknown unit 'GB'"),
+        (["--file", str(tmp_path / "missing.xml")], "Cannot read policy file"),
+        (["--file", os.path.join(TOP_SRCDIR, "tests", "policy", "not-well-formed-invalid.xml")],
+         "not well-formed"),
+        (["--file", os.path.join(TOP_SRCDIR, "tests", "policy", "unknown-element-invalid.xml")],
+         "unknown element <compression>"),
+    ]
+    for args, says in cases:
+        r = vdr("domdirtyrate-policy", g.name, *args)
+        assert r.returncode == 1, args
+        assert says in r.stderr, (args, r.stderr)
+        assert dumpxml(g) == before, f"domain XML changed after {args}"
+        assert g.is_running()
+
+
+def test_other_namespace_untouched(policy_guest, vdr):
+    import libvirt
+    g = policy_guest
+    g.dom.setMetadata(libvirt.VIR_DOMAIN_METADATA_ELEMENT, NOVA_XML, "nova", NOVA_NS,
+                      libvirt.VIR_DOMAIN_AFFECT_LIVE)
+    nova_before = g.dom.metadata(libvirt.VIR_DOMAIN_METADATA_ELEMENT, NOVA_NS, 0)
+    for args in (["--set", "xbzrle.use=on"], ["--file", os.path.join(TOP_SRCDIR, "xml",
+                                                                     "policy-database.xml")],
+                 ["--remove"]):
+        assert vdr("domdirtyrate-policy", g.name, *args).returncode == 0
+        assert g.dom.metadata(libvirt.VIR_DOMAIN_METADATA_ELEMENT, NOVA_NS, 0) == nova_before
+    assert g.is_running()
+
+
+def test_config_of_a_transient_domain_is_refused(policy_guest, vdr):
+    g = policy_guest
+    before = dumpxml(g)
+    r = vdr("domdirtyrate-policy", g.name, "--config", "--set", "xbzrle.use=on")
+    assert r.returncode == 1, r.stdout
+    assert "transient domains do not have any persistent config" in r.stderr, r.stderr
+    assert dumpxml(g) == before
+    assert g.is_running()
+
+
+def test_survives_live_migration(testbed, policy_guest, vdr, dest_conn, source_conn, free_port):
+    g = policy_guest
+    assert vdr("domdirtyrate-policy", g.name, "--file",
+               os.path.join(TOP_SRCDIR, "xml", "policy-database.xml")).returncode == 0
+    want = policy_example.read_policy(g.dom)
+    g.migrate(dest_conn, free_port())
+    assert g.is_running()
+    assert policy_example.read_policy(g.dom) == want
+    r = vdr("domdirtyrate-policy", g.name, "--json", uri=testbed.dest_uri)
+    assert r.returncode == 0, r.stderr
+    assert '"value" : "10Gbit/s"' in r.stdout
+    g.migrate(source_conn, free_port())
+    assert policy_example.read_policy(g.dom) == want
+    assert g.is_running()
+
+
+def test_survives_libvirtd_restart(testbed, policy_guest, vdr):
+    g = policy_guest
+    assert vdr("domdirtyrate-policy", g.name, "--set", "xbzrle.cache=768MiB").returncode == 0
+    with open("/run/libvirtd.pid") as f:
+        pid = int(f.read().strip())
+    os.kill(pid, 15)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+            time.sleep(0.2)
+        except OSError:
+            break
+    subprocess.run(["libvirtd", "-d"], check=True)
+    import libvirt
+    conn = None
+    while time.monotonic() < deadline + 30:
+        try:
+            conn = libvirt.open(drtestbed.SOURCE_URI)
+            break
+        except libvirt.libvirtError:
+            time.sleep(0.3)
+    assert conn, "libvirtd did not come back"
+    dom = conn.lookupByName(g.name)
+    assert dom.state()[0] == libvirt.VIR_DOMAIN_RUNNING
+    assert policy_example.read_policy(dom) == {"xbzrle.cache": "768MiB"}
+    r = vdr("domdirtyrate-policy", g.name, "--json")
+    assert '"value" : "768MiB"' in r.stdout
+    # The fixture's guest object follows the new connection.
+    g.conn, g.dom = conn, dom
+    assert g.is_running()

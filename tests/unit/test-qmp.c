@@ -1,0 +1,181 @@
+/*
+ * test-qmp.c: the monitor layer, on QMP conversations recorded from QEMU
+ * 7.2 (and, for KVM-only replies, written from QEMU's documentation)
+ */
+#include <config.h>
+
+#include <string.h>
+
+#include "dr-error.h"
+#include "dr-qmpdirtyrate.h"
+#include "qmp-replay.h"
+
+static const DrQmpCalcDirtyRateArgs qemu72 = { TRUE, TRUE, TRUE, FALSE };
+
+static void
+test_page_sampling(void)
+{
+    g_autoptr(QmpReplay) r = qmp_replay_new("page-sampling.replies");
+    DrQmp *qmp = qmp_replay_qmp(r);
+    g_auto(DrQmpDirtyRateInfo) info = { 0 };
+    g_autoptr(GError) err = NULL;
+
+    g_assert_true(dr_qmp_query_dirty_rate(qmp, &info, &err));
+    g_assert_no_error(err);
+    g_assert_cmpint(info.status, ==, DR_QMP_DIRTYRATE_UNSTARTED);
+    g_assert_false(info.has_rate);
+    g_assert_true(dr_qmp_calc_dirty_rate(qmp, &qemu72, DR_DIRTYRATE_MODE_PAGE_SAMPLING,
+                                         1000, 512, &err));
+    dr_qmp_dirty_rate_info_clear(&info);
+    g_assert_true(dr_qmp_query_dirty_rate(qmp, &info, &err));
+    g_assert_cmpint(info.status, ==, DR_QMP_DIRTYRATE_MEASURING);
+    g_assert_cmpint(info.sample_pages, ==, 512);
+    dr_qmp_dirty_rate_info_clear(&info);
+    g_assert_true(dr_qmp_query_dirty_rate(qmp, &info, &err));
+    g_assert_cmpint(info.status, ==, DR_QMP_DIRTYRATE_MEASURED);
+    g_assert_true(info.has_rate);
+    g_assert_cmpint(info.mib_per_s, ==, 60);
+    g_assert_cmpint(info.calc_time, ==, 1);
+    g_assert_cmpint(info.start_time, ==, 2637);
+    g_assert_cmpint(info.mode, ==, DR_DIRTYRATE_MODE_PAGE_SAMPLING);
+    g_assert_cmpuint(info.nvcpus, ==, 0);
+    qmp_replay_assert_done(r);
+}
+
+static void
+test_dirty_ring_vcpus(void)
+{
+    g_autoptr(QmpReplay) r = qmp_replay_new("dirty-ring-vcpus.replies");
+    DrQmp *qmp = qmp_replay_qmp(r);
+    g_auto(DrQmpDirtyRateInfo) info = { 0 };
+    g_autoptr(GError) err = NULL;
+
+    g_assert_true(dr_qmp_calc_dirty_rate(qmp, &qemu72, DR_DIRTYRATE_MODE_DIRTY_RING,
+                                         1000, 0, &err));
+    g_assert_true(dr_qmp_query_dirty_rate(qmp, &info, &err));
+    g_assert_cmpint(info.status, ==, DR_QMP_DIRTYRATE_MEASURING);
+    dr_qmp_dirty_rate_info_clear(&info);
+    g_assert_true(dr_qmp_query_dirty_rate(qmp, &info, &err));
+    g_assert_no_error(err);
+    g_assert_cmpint(info.mode, ==, DR_DIRTYRATE_MODE_DIRTY_RING);
+    g_assert_cmpint(info.mib_per_s, ==, 120);
+    g_assert_cmpuint(info.nvcpus, ==, 2);
+    g_assert_cmpint(info.vcpus[0].id, ==, 0);
+    g_assert_cmpfloat(info.vcpus[0].mib_per_s, ==, 70);
+    g_assert_cmpint(info.vcpus[1].id, ==, 1);
+    g_assert_cmpfloat(info.vcpus[1].mib_per_s, ==, 50);
+    qmp_replay_assert_done(r);
+}
+
+static void
+test_already_measuring(void)
+{
+    g_autoptr(QmpReplay) r = qmp_replay_new("already-measuring.replies");
+    DrQmp *qmp = qmp_replay_qmp(r);
+    g_auto(DrQmpDirtyRateInfo) info = { 0 };
+    g_autoptr(GError) err = NULL;
+
+    g_assert_true(dr_qmp_calc_dirty_rate(qmp, &qemu72, DR_DIRTYRATE_MODE_AUTO, 2000, 0, &err));
+    g_assert_false(dr_qmp_calc_dirty_rate(qmp, &qemu72, DR_DIRTYRATE_MODE_AUTO, 1000, 0, &err));
+    g_assert_error(err, DR_ERROR, DR_ERROR_FAILED);
+    g_assert_cmpstr(err->message, ==,
+                    "QEMU refused 'calc-dirty-rate': the dirty rate is already being measured.");
+    g_assert_true(dr_qmp_query_dirty_rate(qmp, &info, NULL));
+    g_assert_cmpint(info.mib_per_s, ==, 41);
+    g_assert_cmpint(info.calc_time, ==, 2);
+    qmp_replay_assert_done(r);
+}
+
+static void
+test_qemu_refusals(void)
+{
+    DrQmpCalcDirtyRateArgs with_unit = qemu72;
+    g_autoptr(GError) err = NULL;
+
+    {
+        g_autoptr(QmpReplay) r = qmp_replay_new("calc-time-unit-7.2.replies");
+        /* A probe that wrongly believed in calc-time-unit gets QEMU's
+         * refusal, not a crash. */
+        with_unit.has_calc_time_unit = TRUE;
+        g_assert_false(dr_qmp_calc_dirty_rate(qmp_replay_qmp(r), &with_unit,
+                                              DR_DIRTYRATE_MODE_AUTO, 500, 0, &err));
+        g_assert_nonnull(strstr(err->message, "Parameter 'calc-time-unit' is unexpected"));
+        g_clear_error(&err);
+        qmp_replay_assert_done(r);
+    }
+    {
+        g_autoptr(QmpReplay) r = qmp_replay_new("sample-pages-range.replies");
+        g_assert_false(dr_qmp_calc_dirty_rate(qmp_replay_qmp(r), &qemu72,
+                                              DR_DIRTYRATE_MODE_AUTO, 1000, 50, &err));
+        g_assert_nonnull(strstr(err->message, "sample-pages is out of range[128, 16384]"));
+        qmp_replay_assert_done(r);
+    }
+}
+
+static void
+test_schema(void)
+{
+    DrQmpCalcDirtyRateArgs a;
+    g_autoptr(GError) err = NULL;
+
+    {
+        g_autoptr(QmpReplay) r = qmp_replay_new("qmp-schema-7.2.replies");
+        g_assert_true(dr_qmp_probe_calc_dirty_rate(qmp_replay_qmp(r), &a, &err));
+        g_assert_true(a.has_command && a.has_mode && a.has_sample_pages);
+        g_assert_false(a.has_calc_time_unit);
+        qmp_replay_assert_done(r);
+    }
+    {
+        g_autoptr(QmpReplay) r = qmp_replay_new("qmp-schema-8.2-fragment.replies");
+        g_assert_true(dr_qmp_probe_calc_dirty_rate(qmp_replay_qmp(r), &a, &err));
+        g_assert_true(a.has_command && a.has_mode && a.has_sample_pages &&
+                      a.has_calc_time_unit);
+        qmp_replay_assert_done(r);
+    }
+    {
+        g_autoptr(QmpReplay) r = qmp_replay_new("qmp-schema-5.1-fragment.replies");
+        g_assert_true(dr_qmp_probe_calc_dirty_rate(qmp_replay_qmp(r), &a, &err));
+        g_assert_false(a.has_command);
+        qmp_replay_assert_done(r);
+    }
+}
+
+static void
+test_malformed(void)
+{
+    g_autoptr(QmpReplay) r = qmp_replay_new("malformed.replies");
+    static const char *const expect[] = {
+        "invalid 'dirty-rate'",   /* negative */
+        "invalid 'status'",       /* unknown status */
+        "invalid 'sample-pages'", /* a string */
+        "invalid 'dirty-rate'",   /* measured without a rate */
+        "invalid 'vcpu-dirty-rate'", /* a vCPU twice */
+        "invalid 'sample-pages'", /* out of range */
+        "is not a QMP reply",     /* an array */
+        "is not a QMP reply",     /* truncated */
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(expect); i++) {
+        g_auto(DrQmpDirtyRateInfo) info = { 0 };
+        g_autoptr(GError) err = NULL;
+        g_assert_false(dr_qmp_query_dirty_rate(qmp_replay_qmp(r), &info, &err));
+        g_assert_error(err, DR_ERROR, DR_ERROR_PROTOCOL);
+        if (!strstr(err->message, expect[i]))
+            g_error("case %zu: '%s' does not say '%s'", i + 1, err->message, expect[i]);
+        g_assert_null(info.vcpus);
+    }
+    qmp_replay_assert_done(r);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/qmp/page-sampling", test_page_sampling);
+    g_test_add_func("/qmp/dirty-ring-vcpus", test_dirty_ring_vcpus);
+    g_test_add_func("/qmp/already-measuring", test_already_measuring);
+    g_test_add_func("/qmp/qemu-refusals", test_qemu_refusals);
+    g_test_add_func("/qmp/schema", test_schema);
+    g_test_add_func("/qmp/malformed", test_malformed);
+    return g_test_run();
+}

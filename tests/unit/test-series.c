@@ -1,0 +1,102 @@
+/*
+ * test-series.c: series statistics, sampling intervals and the
+ * working-set fit
+ */
+#include <config.h>
+
+#include "dr-series.h"
+#include "dr-wss.h"
+
+#include <math.h>
+
+#define GiB (1ULL << 30)
+
+static void
+test_stats(void)
+{
+    const double x[] = { 10, 20, 30, 40, 50 };
+    const double t[] = { 0, 60, 120, 180, 240 };
+    DrSeriesStats s;
+
+    dr_series_stats_compute(x, t, 5, &s);
+    g_assert_cmpfloat_with_epsilon(s.mean, 30, 1e-9);
+    g_assert_cmpfloat_with_epsilon(s.median, 30, 1e-9);
+    g_assert_cmpfloat_with_epsilon(s.p95, 48, 1e-9);
+    g_assert_cmpfloat_with_epsilon(s.stddev, 15.8113883, 1e-6);
+    /* 10 MiB/s more every minute. */
+    g_assert_cmpfloat_with_epsilon(s.trend_per_min, 10, 1e-9);
+    dr_series_stats_compute(x, NULL, 1, &s);
+    g_assert_cmpfloat(s.stddev, ==, 0);
+    g_assert_cmpfloat(s.trend_per_min, ==, 0);
+}
+
+static void
+test_sampling_interval(void)
+{
+    /* 1 GiB, 512 samples, 1 s: 50 MiB/s is 25 of 512 pages changed. */
+    DrEstimate e = dr_dirtyrate_sampling_interval(50, 1000, 512, GiB);
+    double rates[] = { 50, 50, 50, 50 };
+    DrEstimate p;
+
+    g_assert_cmpfloat(e.value, ==, 50);
+    g_assert_cmpfloat(e.low, >, 30);
+    g_assert_cmpfloat(e.low, <, 40);
+    g_assert_cmpfloat(e.high, >, 65);
+    g_assert_cmpfloat(e.high, <, 80);
+    /* Pooling four runs narrows it by about half. */
+    p = dr_dirtyrate_sampling_interval_pooled(rates, 4, 1000, 512, GiB);
+    g_assert_cmpfloat(p.high - p.low, <, 0.6 * (e.high - e.low));
+    g_assert_cmpfloat(p.low, <, 50);
+    g_assert_cmpfloat(p.high, >, 50);
+}
+
+static void
+fit_and_check(DrWssModel truth, double w, double r, double tol)
+{
+    const double periods[] = { 1, 2, 4, 8 };
+    DrWssPoint pts[4];
+    g_autoptr(DrWss) fit = NULL;
+
+    for (int i = 0; i < 4; i++) {
+        double t = periods[i];
+        double d = truth == DR_WSS_MODEL_SATURATING_LINEAR ? MIN(r * t, w)
+                                                           : w * (1 - exp(-r * t / w));
+        pts[i].period_s = t;
+        pts[i].dirtied_mib = d;
+        pts[i].mib_per_s = d / t;
+    }
+    fit = dr_wss_fit(pts, 4, GiB);
+    g_assert_cmpfloat(fabs(fit->wss_mib - w) / w, <, tol);
+    g_assert_true(fit->saturated);
+}
+
+static void
+test_wss_fit(void)
+{
+    fit_and_check(DR_WSS_MODEL_SATURATING_LINEAR, 128, 50, 0.03);
+    fit_and_check(DR_WSS_MODEL_SATURATING_LINEAR, 256, 100, 0.03);
+    fit_and_check(DR_WSS_MODEL_EXPONENTIAL, 200, 150, 0.05);
+}
+
+static void
+test_wss_unsaturated(void)
+{
+    /* Still rising linearly at 8 s: only a lower bound. */
+    DrWssPoint pts[] = { { 1, 10, 10, { 0 } }, { 2, 10, 20, { 0 } },
+                         { 4, 10, 40, { 0 } }, { 8, 10, 80, { 0 } } };
+    g_autoptr(DrWss) fit = dr_wss_fit(pts, 4, GiB);
+
+    g_assert_false(fit->saturated);
+    g_assert_cmpfloat(fit->wss_mib, >=, 75);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/series/stats", test_stats);
+    g_test_add_func("/series/sampling-interval", test_sampling_interval);
+    g_test_add_func("/wss/fit", test_wss_fit);
+    g_test_add_func("/wss/unsaturated", test_wss_unsaturated);
+    return g_test_run();
+}

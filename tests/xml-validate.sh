@@ -1,0 +1,31 @@
+#!/bin/sh
+# Every policy XML under xml/ and tests/ against schemas/policy.rng:
+# with xmllint (the grammar alone) and with virsh-dirtyrate's own
+# validation (the grammar, then each value's range).  Files named
+# *-invalid.xml must fail; the others must pass both.
+set -u
+top=${abs_top_srcdir:?}
+prog=${abs_top_builddir:?}/virsh-ext/virsh-dirtyrate
+export DR_SCHEMA_DIR=$top/schemas LANG=C LC_ALL=C
+pass=0
+fail=0
+for f in "$top"/xml/policy-*.xml "$top"/tests/policy/*.xml; do
+    name=${f#"$top"/}
+    case $f in
+    *-invalid.xml)
+        if "$prog" domdirtyrate-policy --validate "$f" >/dev/null 2>&1; then
+            echo "FAIL: $name was accepted"; fail=$((fail + 1))
+        else
+            echo "PASS: $name refused"; pass=$((pass + 1))
+        fi ;;
+    *)
+        if xmllint --noout --relaxng "$top/schemas/policy.rng" "$f" 2>/dev/null &&
+           "$prog" -q domdirtyrate-policy --validate "$f"; then
+            echo "PASS: $name valid"; pass=$((pass + 1))
+        else
+            echo "FAIL: $name"; fail=$((fail + 1))
+        fi ;;
+    esac
+done
+echo "$pass passed, $fail failed"
+[ $fail = 0 ] && [ $pass -gt 0 ]

@@ -1,0 +1,366 @@
+/*
+ * vdr-cmd-policy.c: domdirtyrate-policy, the migration policy in the
+ * domain XML
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+#include "dr-error.h"
+#include "dr-policy.h"
+#include "vdr-commands.h"
+#include "vdr-domain.h"
+#include "vdr-output.h"
+
+const VdrOptDef vdr_opts_policy[] = {
+    { "domain", VDR_OPT_DOMAIN, VDR_OPT_FLAG_POSITIONAL,
+      N_("domain name, id or uuid (not with --validate)") },
+    { "set", VDR_OPT_STRING, VDR_OPT_FLAG_MULTI,
+      N_("KEY=VALUE: change one setting (repeatable); KEY= resets it to its default") },
+    { "file", VDR_OPT_STRING, 0, N_("replace the whole policy with this file") },
+    { "edit", VDR_OPT_BOOL, 0, N_("edit the policy in $VISUAL or $EDITOR, like virsh edit") },
+    { "remove", VDR_OPT_BOOL, 0, N_("remove the policy: every setting back to its default") },
+    { "validate", VDR_OPT_STRING, 0, N_("check a policy file without touching any domain") },
+    { "config", VDR_OPT_BOOL, 0, N_("the persistent configuration") },
+    { "live", VDR_OPT_BOOL, 0, N_("the running domain") },
+    { "current", VDR_OPT_BOOL, 0, N_("the domain's current state (the default)") },
+    { "json", VDR_OPT_BOOL, 0, N_("print a JSON document") },
+    { NULL }
+};
+
+static const char *
+schema_dir(void)
+{
+    return g_getenv("DR_SCHEMA_DIR");
+}
+
+static gboolean
+read_file(const char *path, char **text, GError **error)
+{
+    g_autoptr(GError) err = NULL;
+    gsize len;
+
+    if (!g_file_get_contents(path, text, &len, &err)) {
+        g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                    _("Cannot read policy file '%1$s': %2$s"), path, err->message);
+        return FALSE;
+    }
+    if (len > 1024 * 1024) {
+        g_clear_pointer(text, g_free);
+        g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                    _("Policy file '%1$s' is larger than 1 MiB"), path);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static DrPolicy *
+parse_file(const char *path, GError **error)
+{
+    g_autofree char *text = NULL;
+    g_autoptr(GError) err = NULL;
+    DrPolicy *p;
+
+    if (!read_file(path, &text, error))
+        return NULL;
+    if (!(p = dr_policy_parse(text, schema_dir(), &err)))
+        g_set_error(error, DR_ERROR, err->code, _("%1$s: %2$s"), path, err->message);
+    return p;
+}
+
+static void
+print_policy(FILE *out, const char *name, const char *which, const DrPolicy *p, gboolean json)
+{
+    if (json) {
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        g_autoptr(JsonNode) root = NULL;
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "domain");
+        json_builder_add_string_value(b, name);
+        json_builder_set_member_name(b, "namespace");
+        json_builder_add_string_value(b, DR_POLICY_NS);
+        json_builder_set_member_name(b, "policy");
+        json_builder_begin_object(b);
+        for (const DrPolicyKey *k = dr_policy_keys(); k->key; k++) {
+            gboolean def;
+            const char *v = dr_policy_get_effective(p, k->key, &def);
+            json_builder_set_member_name(b, k->key);
+            json_builder_begin_object(b);
+            json_builder_set_member_name(b, "value");
+            json_builder_add_string_value(b, v);
+            json_builder_set_member_name(b, "default");
+            json_builder_add_boolean_value(b, def);
+            json_builder_end_object(b);
+        }
+        json_builder_end_object(b);
+        json_builder_end_object(b);
+        root = json_builder_get_root(b);
+        vdr_json_print(out, root);
+        return;
+    }
+    fprintf(out, _("Migration policy of domain '%1$s' (%2$s):\n"), name, which);
+    for (const DrPolicyKey *k = dr_policy_keys(); k->key; k++) {
+        gboolean def;
+        const char *v = dr_policy_get_effective(p, k->key, &def);
+        if (def)
+            fprintf(out, "  %-33s %-12s %s\n", k->key, v, _("(default)"));
+        else
+            fprintf(out, "  %-33s %s\n", k->key, v);
+    }
+}
+
+static char *
+edit_template(const DrPolicy *p)
+{
+    g_autofree char *xml = dr_policy_format(p);
+    GString *s = g_string_new(NULL);
+    const char *close = strstr(xml, "</" DR_POLICY_PREFIX ":policy>");
+
+    /* The keys, as a comment inside the element: the parser skips it. */
+    g_string_append_len(s, xml, close - xml);
+    g_string_append(s, "  <!-- Settings (element attribute = default): an absent one means\n"
+                       "       \"decide for me\".  Units: 512MiB 25% 300ms 2s 5min 1Gbit/s.\n");
+    for (const DrPolicyKey *k = dr_policy_keys(); k->key; k++)
+        g_string_append_printf(s, "       <" DR_POLICY_PREFIX ":%s %s=\"%s\"/>\n",
+                               k->element, k->attribute, k->def);
+    g_string_append(s, "  -->\n");
+    g_string_append(s, close);
+    return g_string_free(s, FALSE);
+}
+
+static gboolean
+run_editor(const char *path, GError **error)
+{
+    const char *editor = g_getenv("VISUAL");
+    g_auto(GStrv) argv = NULL;
+    g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+    g_autoptr(GError) err = NULL;
+    int argc, status;
+
+    if (!editor || !*editor)
+        editor = g_getenv("EDITOR");
+    if (!editor || !*editor)
+        editor = "vi";
+    /* Split like a shell would, but run no shell. */
+    if (!g_shell_parse_argv(editor, &argc, &argv, &err)) {
+        g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                    _("Cannot understand the editor command '%1$s': %2$s"), editor, err->message);
+        return FALSE;
+    }
+    g_strv_builder_addv(b, (const char **)argv);
+    g_strv_builder_add(b, path);
+    {
+        g_auto(GStrv) full = g_strv_builder_end(b);
+        if (!g_spawn_sync(NULL, full, NULL,
+                          G_SPAWN_SEARCH_PATH | G_SPAWN_CHILD_INHERITS_STDIN,
+                          NULL, NULL, NULL, NULL, &status, &err) ||
+            !g_spawn_check_wait_status(status, &err)) {
+            g_set_error(error, DR_ERROR, DR_ERROR_FAILED,
+                        _("The editor '%1$s' failed: %2$s"), editor, err->message);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* Asks on a terminal; anything but 'y' is no.  Without a terminal, no. */
+static gboolean
+ask_retry(VdrControl *ctl)
+{
+    char line[16];
+
+    if (!isatty(STDIN_FILENO))
+        return FALSE;
+    fprintf(ctl->err, _("Failed. Try again? [y,n]: "));
+    fflush(ctl->err);
+    if (!fgets(line, sizeof(line), stdin))
+        return FALSE;
+    return line[0] == 'y' || line[0] == 'Y';
+}
+
+static DrPolicy *
+edit_policy(VdrControl *ctl, const DrPolicy *current, gboolean *changed, GError **error)
+{
+    g_autofree char *path = NULL;
+    g_autofree char *orig = edit_template(current);
+    g_autoptr(GError) err = NULL;
+    int fd;
+
+    if ((fd = g_file_open_tmp("virsh-dirtyrate-policy-XXXXXX.xml", &path, &err)) < 0) {
+        g_set_error(error, DR_ERROR, DR_ERROR_FAILED,
+                    _("Cannot create a file to edit: %1$s"), err->message);
+        return NULL;
+    }
+    close(fd);
+    if (!g_file_set_contents(path, orig, -1, &err)) {
+        g_unlink(path);
+        g_set_error(error, DR_ERROR, DR_ERROR_FAILED,
+                    _("Cannot write the file to edit: %1$s"), err->message);
+        return NULL;
+    }
+    for (;;) {
+        g_autofree char *text = NULL;
+        g_autoptr(GError) perr = NULL;
+        DrPolicy *p;
+
+        if (!run_editor(path, error) || !read_file(path, &text, error)) {
+            g_unlink(path);
+            return NULL;
+        }
+        if (strcmp(text, orig) == 0) {
+            g_unlink(path);
+            *changed = FALSE;
+            return dr_policy_copy(current);
+        }
+        if ((p = dr_policy_parse(text, schema_dir(), &perr))) {
+            g_unlink(path);
+            *changed = !dr_policy_equal(p, current);
+            return p;
+        }
+        fprintf(ctl->err, _("error: %1$s\n"), perr->message);
+        if (!ask_retry(ctl)) {
+            g_unlink(path);
+            g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                        _("The edited policy is not valid; the domain was not changed"));
+            return NULL;
+        }
+    }
+}
+
+static gboolean
+apply_sets(DrPolicy *p, GStrv sets, GError **error)
+{
+    for (char **s = sets; *s; s++) {
+        const char *eq = strchr(*s, '=');
+        g_autofree char *key = NULL;
+
+        if (!eq || eq == *s) {
+            g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                        _("--set '%1$s' is not KEY=VALUE"), *s);
+            return FALSE;
+        }
+        key = g_strndup(*s, (gsize)(eq - *s));
+        if (!dr_policy_key_lookup(key)) {
+            g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                        _("Unknown policy key '%1$s'; 'help domdirtyrate-policy' lists the keys"), key);
+            return FALSE;
+        }
+        if (!eq[1])
+            dr_policy_unset(p, key);
+        else if (!dr_policy_set(p, key, eq + 1, error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean
+vdr_cmd_policy(VdrControl *ctl, const VdrCmd *cmd, GError **error)
+{
+    g_autoptr(virDomain) dom = NULL;
+    g_autoptr(DrPolicy) current = NULL;
+    g_autoptr(DrPolicy) next = NULL;
+    g_auto(GStrv) sets = vdr_cmd_get_strings(cmd, "set");
+    const char *domain = vdr_cmd_get_string(cmd, "domain");
+    gboolean json = vdr_cmd_has(cmd, "json");
+    gboolean changed = TRUE;
+    unsigned int flags = VIR_DOMAIN_AFFECT_CURRENT;
+    const char *which = _("current");
+    int actions = (sets != NULL) + vdr_cmd_has(cmd, "file") + vdr_cmd_has(cmd, "edit") +
+                  vdr_cmd_has(cmd, "remove") + vdr_cmd_has(cmd, "validate");
+
+    if (actions > 1) {
+        g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                    _("Options --set, --file, --edit, --remove and --validate are mutually exclusive"));
+        return FALSE;
+    }
+    if (vdr_cmd_has(cmd, "current") && (vdr_cmd_has(cmd, "live") || vdr_cmd_has(cmd, "config"))) {
+        g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                    _("Option --current is mutually exclusive with --live and --config"));
+        return FALSE;
+    }
+    if (vdr_cmd_has(cmd, "live")) {
+        flags = VIR_DOMAIN_AFFECT_LIVE;
+        which = _("live");
+    }
+    if (vdr_cmd_has(cmd, "config")) {
+        flags = vdr_cmd_has(cmd, "live") ? flags | VIR_DOMAIN_AFFECT_CONFIG : VIR_DOMAIN_AFFECT_CONFIG;
+        which = vdr_cmd_has(cmd, "live") ? _("live and config") : _("config");
+    }
+
+    if (vdr_cmd_has(cmd, "validate")) {
+        g_autoptr(DrPolicy) p = NULL;
+        if (domain) {
+            g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                        _("--validate checks a file and takes no domain"));
+            return FALSE;
+        }
+        if (!(p = parse_file(vdr_cmd_get_string(cmd, "validate"), error)))
+            return FALSE;
+        if (json)
+            print_policy(ctl->out, "", _("file"), p, TRUE);
+        else if (!ctl->quiet)
+            fprintf(ctl->out, _("%1$s is a valid migration policy\n"), vdr_cmd_get_string(cmd, "validate"));
+        return TRUE;
+    }
+    if (!domain) {
+        g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                    _("Command 'domdirtyrate-policy' needs option --domain"));
+        return FALSE;
+    }
+
+    /* Parse what we are given before talking to libvirt at all. */
+    if (vdr_cmd_has(cmd, "file") && !(next = parse_file(vdr_cmd_get_string(cmd, "file"), error)))
+        return FALSE;
+    if (sets) {
+        g_autoptr(DrPolicy) probe = dr_policy_new();
+        if (!apply_sets(probe, sets, error))
+            return FALSE;
+    }
+
+    if (!vdr_control_connect(ctl, actions == 0, error) ||
+        !(dom = vdr_domain_lookup(ctl->conn, domain, error)))
+        return FALSE;
+    if (actions == 0) {
+        if (!(current = dr_policy_load(dom, flags, schema_dir(), error)))
+            return FALSE;
+        print_policy(ctl->out, virDomainGetName(dom), which, current, json);
+        return TRUE;
+    }
+
+    if (vdr_cmd_has(cmd, "remove")) {
+        next = dr_policy_new();
+    } else if (sets || vdr_cmd_has(cmd, "edit")) {
+        /* Changes start from what is stored: with --config and --live
+         * together, from the live one. */
+        unsigned int from = flags & VIR_DOMAIN_AFFECT_LIVE ? VIR_DOMAIN_AFFECT_LIVE : flags;
+        if (!(current = dr_policy_load(dom, from, schema_dir(), error)))
+            return FALSE;
+        if (sets) {
+            next = dr_policy_copy(current);
+            if (!apply_sets(next, sets, error))
+                return FALSE;
+        } else if (!(next = edit_policy(ctl, current, &changed, error))) {
+            return FALSE;
+        }
+    }
+    if (!changed) {
+        if (!ctl->quiet)
+            fprintf(ctl->out, _("Migration policy of domain '%1$s' not changed\n"), virDomainGetName(dom));
+        return TRUE;
+    }
+    if (!dr_policy_store(dom, next, flags, error))
+        return FALSE;
+    if (json)
+        print_policy(ctl->out, virDomainGetName(dom), which, next, TRUE);
+    else if (!ctl->quiet)
+        fprintf(ctl->out, vdr_cmd_has(cmd, "remove") ?
+                _("Migration policy of domain '%1$s' removed\n") :
+                _("Migration policy of domain '%1$s' updated\n"), virDomainGetName(dom));
+    return TRUE;
+}
