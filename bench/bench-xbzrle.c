@@ -150,10 +150,13 @@ main(int argc, char **argv)
     g_autoptr(GRand) r = g_rand_new_with_seed(42);
 
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--iterations") == 0 && i + 1 < argc)
-            iters = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc)
-            repeat = atoi(argv[++i]);
+        guint64 v;
+        if (strcmp(argv[i], "--iterations") == 0 && i + 1 < argc &&
+            g_ascii_string_to_unsigned(argv[++i], 10, 1, G_MAXINT, &v, NULL))
+            iters = (int)v;
+        else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc &&
+                 g_ascii_string_to_unsigned(argv[++i], 10, 1, 1000, &v, NULL))
+            repeat = (int)v;
         else {
             fprintf(stderr, "usage: %s [--iterations N] [--repeat R]\n", argv[0]);
             return 2;

@@ -8,7 +8,6 @@
  */
 #include <config.h>
 
-#include <stdio.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -212,12 +211,20 @@ native_read(virDomainPtr dom, NativeStats *st, GError **error)
             st->mode = g_strdup(mode);
     }
     for (int i = 0; i < np; i++) {
-        int id;
+        static const char prefix[] = "dirtyrate.vcpu.";
+        static const char suffix[] = ".megabytes_per_second";
+        const char *f = p[i].field;
+        g_autofree char *num = NULL;
+        guint64 id;
         long long r;
-        if (sscanf(p[i].field, "dirtyrate.vcpu.%d.megabytes_per_second", &id) == 1 &&
-            id >= 0 && virTypedParamsGetLLong(p, np, p[i].field, &r) == 1 && r >= 0) {
+
+        if (!g_str_has_prefix(f, prefix) || !g_str_has_suffix(f, suffix))
+            continue;
+        num = g_strndup(f + strlen(prefix), strlen(f) - strlen(prefix) - strlen(suffix));
+        if (g_ascii_string_to_unsigned(num, 10, 0, 4095, &id, NULL) &&
+            virTypedParamsGetLLong(p, np, f, &r) == 1 && r >= 0) {
             st->vcpus = g_renew(DrDirtyRateVcpu, st->vcpus, st->nvcpus + 1);
-            st->vcpus[st->nvcpus].id = id;
+            st->vcpus[st->nvcpus].id = (int)id;
             st->vcpus[st->nvcpus].mib_per_s = (double)r;
             st->nvcpus++;
         }

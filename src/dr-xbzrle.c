@@ -26,7 +26,7 @@
 #include <limits.h>
 #include <string.h>
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined __x86_64__ && defined __GNUC__
 # define DR_XBZRLE_X86 1
 # include <immintrin.h>
 #endif

@@ -54,13 +54,18 @@ test_parse(void)
 static void
 test_complete(void)
 {
-    g_auto(GStrv) cmdword = g_strsplit("domdirtyrate-c", " ", -1);
+    g_auto(GStrv) cmdword = g_strsplit("domdirtyrate-co", " ", -1);
+    g_auto(GStrv) twoword = g_strsplit("domdirtyrate-c", " ", -1);
+    g_autoptr(GPtrArray) two = vdr_command_complete(NULL, 1, twoword);
     g_auto(GStrv) optword = g_strsplit("domdirtyrate-compress vm1 --pa", " ", -1);
     g_autoptr(GPtrArray) a = vdr_command_complete(NULL, 1, cmdword);
     g_autoptr(GPtrArray) b = vdr_command_complete(NULL, 3, optword);
 
     g_assert_cmpuint(a->len, ==, 1);
     g_assert_cmpstr(g_ptr_array_index(a, 0), ==, "domdirtyrate-compress");
+    g_assert_cmpuint(two->len, ==, 2);
+    g_assert_cmpstr(g_ptr_array_index(two, 0), ==, "domdirtyrate-caps");
+    g_assert_cmpstr(g_ptr_array_index(two, 1), ==, "domdirtyrate-compress");
     g_assert_cmpuint(b->len, ==, 1);
     g_assert_cmpstr(g_ptr_array_index(b, 0), ==, "--pages");
 }
