@@ -251,24 +251,6 @@ dr_compress_estimate_free(DrCompressEstimate *est)
 
 /* ---- sampling a live guest ------------------------------------------ */
 
-static void
-set_libvirt_error(GError **error, virDomainPtr dom, uint64_t addr)
-{
-    int code;
-    g_autofree char *msg = dr_error_libvirt_last(&code);
-
-    if (code == VIR_ERR_NO_DOMAIN || code == VIR_ERR_OPERATION_INVALID ||
-        virDomainIsActive(dom) != 1) {
-        g_set_error(error, DR_ERROR, DR_ERROR_NO_DOMAIN,
-                    _("Domain '%1$s' stopped or went away while its memory was sampled: %2$s"),
-                    virDomainGetName(dom), msg);
-    } else {
-        g_set_error(error, DR_ERROR, DR_ERROR_LIBVIRT,
-                    _("Cannot read guest memory at 0x%1$" G_GINT64_MODIFIER "x: %2$s"),
-                    addr, msg);
-    }
-}
-
 static int
 compare_u64(gconstpointer a, gconstpointer b)
 {
@@ -373,7 +355,9 @@ dr_compress_estimate(virDomainPtr dom, const DrCompressParams *params,
             if (g_cancellable_set_error_if_cancelled(cancellable, error))
                 return NULL;
             if (virDomainMemoryPeek(dom, addr[i], PAGE, page, VIR_MEMORY_PHYSICAL) < 0) {
-                set_libvirt_error(error, dom, addr[i]);
+                g_autofree char *what = g_strdup_printf(_("its memory at 0x%1$" G_GINT64_MODIFIER "x was read"),
+                                                        addr[i]);
+                dr_error_set_libvirt_domain(error, dom, what);
                 return NULL;
             }
             now = g_get_monotonic_time();

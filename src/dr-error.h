@@ -4,6 +4,7 @@
 #pragma once
 
 #include <glib.h>
+#include <libvirt/libvirt.h>
 
 G_BEGIN_DECLS
 
@@ -44,5 +45,15 @@ G_BEGIN_DECLS
  * Returns: a new string, never NULL.
  */
 char *dr_error_libvirt_last(int *code);
+
+/**
+ * dr_error_set_libvirt_domain:
+ * @while_doing: what was being done, e.g. _("reading its statistics")
+ *
+ * Sets @error from libvirt's last error for a call on @dom: a domain
+ * that is gone or not running is DR_ERROR_NO_DOMAIN, an unsupported
+ * call DR_ERROR_UNSUPPORTED, anything else DR_ERROR_LIBVIRT.
+ */
+void dr_error_set_libvirt_domain(GError **error, virDomainPtr dom, const char *while_doing);
 
 G_END_DECLS

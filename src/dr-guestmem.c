@@ -6,11 +6,10 @@
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
-#include <libxml/parser.h>
-#include <libxml/xpath.h>
 
 #include "dr-error.h"
 #include "dr-guestmem.h"
+#include "dr-xml.h"
 
 #define GiB (1ULL << 30)
 #define LEGACY_HOLE_START 0xA0000ULL
@@ -21,20 +20,6 @@ struct _DrGuestMem {
     size_t nranges;
     uint64_t pages;
 };
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlXPathContext, xmlXPathFreeContext)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlXPathObject, xmlXPathFreeObject)
-
-static char *
-xpath_string(xmlXPathContext *ctxt, const char *expr)
-{
-    g_autoptr(xmlXPathObject) obj = xmlXPathEvalExpression(BAD_CAST expr, ctxt);
-
-    if (!obj || obj->type != XPATH_STRING || !obj->stringval || !*obj->stringval)
-        return NULL;
-    return g_strdup((const char *)obj->stringval);
-}
 
 static void
 add_range(DrGuestMem *mem, uint64_t start, uint64_t end)
@@ -60,15 +45,10 @@ dr_guest_mem_new_from_xml(const char *domain_xml, uint64_t ram_bytes,
     g_autoptr(DrGuestMem) mem = NULL;
     uint64_t below_4g;
 
-    doc = xmlReadMemory(domain_xml, (int)strlen(domain_xml), "domain.xml", NULL,
-                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    if (!doc || !(ctxt = xmlXPathNewContext(doc))) {
-        g_set_error(error, DR_ERROR, DR_ERROR_PROTOCOL,
-                    _("libvirt returned domain XML that is not well formed"));
+    if (!(doc = dr_xml_read_libvirt(domain_xml, &ctxt, error)))
         return NULL;
-    }
-    arch = xpath_string(ctxt, "string(/domain/os/type/@arch)");
-    machine = xpath_string(ctxt, "string(/domain/os/type/@machine)");
+    arch = dr_xml_xpath_string(ctxt, "string(/domain/os/type/@arch)");
+    machine = dr_xml_xpath_string(ctxt, "string(/domain/os/type/@machine)");
     if (!arch || (strcmp(arch, "x86_64") != 0 && strcmp(arch, "i686") != 0)) {
         g_set_error(error, DR_ERROR, DR_ERROR_UNSUPPORTED,
                     _("Guest memory layout of architecture '%1$s' is not known; only x86 guests can be sampled"),

@@ -43,27 +43,6 @@ dr_measurer_free(DrMeasurer *m)
     g_free(m);
 }
 
-static void
-set_libvirt_error(GError **error, virDomainPtr dom, const char *what)
-{
-    int code;
-    g_autofree char *msg = dr_error_libvirt_last(&code);
-
-    if (code == VIR_ERR_NO_DOMAIN || code == VIR_ERR_OPERATION_INVALID ||
-        virDomainIsActive(dom) != 1)
-        g_set_error(error, DR_ERROR, DR_ERROR_NO_DOMAIN,
-                    _("Domain '%1$s' stopped or went away while %2$s: %3$s"),
-                    virDomainGetName(dom), what, msg);
-    else if (code == VIR_ERR_NO_SUPPORT)
-        g_set_error(error, DR_ERROR, DR_ERROR_UNSUPPORTED,
-                    _("libvirt cannot do this for domain '%1$s' while %2$s: %3$s"),
-                    virDomainGetName(dom), what, msg);
-    else
-        g_set_error(error, DR_ERROR, DR_ERROR_LIBVIRT,
-                    _("libvirt failed for domain '%1$s' while %2$s: %3$s"),
-                    virDomainGetName(dom), what, msg);
-}
-
 const DrProbe *
 dr_measurer_probe(DrMeasurer *m, virDomainPtr dom, GError **error)
 {
@@ -71,7 +50,7 @@ dr_measurer_probe(DrMeasurer *m, virDomainPtr dom, GError **error)
     DrProbe *p;
 
     if (virDomainGetUUIDString(dom, uuid) < 0) {
-        set_libvirt_error(error, dom, _("probing it"));
+        dr_error_set_libvirt_domain(error, dom, _("probing it"));
         return NULL;
     }
     if ((p = g_hash_table_lookup(m->probes, uuid)))
@@ -109,7 +88,7 @@ dr_measurer_domain_migrating(virDomainPtr dom, GError **error)
     gboolean migrating;
 
     if (virDomainGetJobStats(dom, &type, &params, &nparams, 0) < 0) {
-        set_libvirt_error(error, dom, _("reading its jobs"));
+        dr_error_set_libvirt_domain(error, dom, _("reading its jobs"));
         return FALSE;
     }
     if (virTypedParamsGetInt(params, nparams, VIR_DOMAIN_JOB_OPERATION, &op) < 0)
@@ -173,7 +152,7 @@ native_read(virDomainPtr dom, NativeStats *st, GError **error)
         if (n == 0)
             virResetLastError();
         virDomainStatsRecordListFree(recs);
-        set_libvirt_error(error, dom, _("reading its dirty-rate statistics"));
+        dr_error_set_libvirt_domain(error, dom, _("reading its dirty-rate statistics"));
         return FALSE;
     }
     p = recs[0]->params;
@@ -304,7 +283,7 @@ measure_native(virDomainPtr dom, const DrDirtyRateRequest *req, const DrProbe *p
                         virDomainGetName(dom));
             return NULL;
         }
-        set_libvirt_error(error, dom, _("starting a dirty-rate measurement"));
+        dr_error_set_libvirt_domain(error, dom, _("starting a dirty-rate measurement"));
         return NULL;
     }
 #else

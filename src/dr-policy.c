@@ -14,6 +14,7 @@
 #include "dr-error.h"
 #include "dr-policy.h"
 #include "dr-units.h"
+#include "dr-xml.h"
 
 static const char *const modes[] = { "auto", "page-sampling", "dirty-bitmap", "dirty-ring", NULL };
 static const char *const qmp_values[] = { "forbid", "allow", NULL };
@@ -308,7 +309,6 @@ dr_policy_format(const DrPolicy *p)
 
 /* ---- parsing ---------------------------------------------------------- */
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlRelaxNGParserCtxt, xmlRelaxNGFreeParserCtxt)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlRelaxNG, xmlRelaxNGFree)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlRelaxNGValidCtxt, xmlRelaxNGFreeValidCtxt)

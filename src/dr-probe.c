@@ -11,17 +11,12 @@
 
 #include <glib/gi18n-lib.h>
 #include <libvirt/virterror.h>
-#include <libxml/parser.h>
-#include <libxml/xpath.h>
 
 #include "dr-error.h"
 #include "dr-probe.h"
+#include "dr-xml.h"
 
 #define V(maj, min) ((unsigned long)(maj) * 1000000UL + (unsigned long)(min) * 1000UL)
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlXPathContext, xmlXPathFreeContext)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlXPathObject, xmlXPathFreeObject)
 
 void
 dr_probe_free(DrProbe *probe)
@@ -31,16 +26,6 @@ dr_probe_free(DrProbe *probe)
     g_free(probe->name);
     g_free(probe->driver);
     g_free(probe);
-}
-
-static char *
-xpath_string(xmlXPathContext *ctxt, const char *expr)
-{
-    g_autoptr(xmlXPathObject) obj = xmlXPathEvalExpression(BAD_CAST expr, ctxt);
-
-    if (!obj || obj->type != XPATH_STRING || !obj->stringval || !*obj->stringval)
-        return NULL;
-    return g_strdup((const char *)obj->stringval);
 }
 
 static void
@@ -66,24 +51,19 @@ dr_probe_new_from_facts(const char *domain_xml, unsigned long libvirt_version,
     g_autofree char *ring = NULL;
     g_autofree char *ring_size = NULL;
 
-    doc = xmlReadMemory(domain_xml, (int)strlen(domain_xml), "domain.xml", NULL,
-                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    if (!doc || !(ctxt = xmlXPathNewContext(doc))) {
-        g_set_error(error, DR_ERROR, DR_ERROR_PROTOCOL,
-                    _("libvirt returned domain XML that is not well formed"));
+    if (!(doc = dr_xml_read_libvirt(domain_xml, &ctxt, error)))
         return NULL;
-    }
-    p->name = xpath_string(ctxt, "string(/domain/name)");
+    p->name = dr_xml_xpath_string(ctxt, "string(/domain/name)");
     p->driver = g_strdup("QEMU");
-    type = xpath_string(ctxt, "string(/domain/@type)");
+    type = dr_xml_xpath_string(ctxt, "string(/domain/@type)");
     if (type && strcmp(type, "kvm") == 0)
         p->accel = DR_PROBE_ACCEL_KVM;
     else if (type && strcmp(type, "qemu") == 0)
         p->accel = DR_PROBE_ACCEL_TCG;
     else
         p->accel = DR_PROBE_ACCEL_OTHER;
-    ring = xpath_string(ctxt, "string(/domain/features/kvm/dirty-ring/@state)");
-    ring_size = xpath_string(ctxt, "string(/domain/features/kvm/dirty-ring/@size)");
+    ring = dr_xml_xpath_string(ctxt, "string(/domain/features/kvm/dirty-ring/@state)");
+    ring_size = dr_xml_xpath_string(ctxt, "string(/domain/features/kvm/dirty-ring/@size)");
     p->dirty_ring = p->accel == DR_PROBE_ACCEL_KVM && ring && strcmp(ring, "on") == 0;
     if (ring_size)
         p->dirty_ring_size = (unsigned int)g_ascii_strtoull(ring_size, NULL, 10);
