@@ -211,3 +211,47 @@ def test_caps(make_guest, vdr):
     assert r.returncode == 0 and "page-sampling" in r.stdout
     assert taint_lines(g.name) == []
     assert g.is_running()
+
+
+def restart_system_libvirtd():
+    """Stops the system libvirtd and starts it again; returns a new connection."""
+    import os
+    import libvirt
+    with open("/run/libvirtd.pid") as f:
+        pid = int(f.read().strip())
+    os.kill(pid, 15)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+            time.sleep(0.2)
+        except OSError:
+            break
+    subprocess.run(["libvirtd", "-d"], check=True)
+    while time.monotonic() < deadline + 30:
+        try:
+            return libvirt.open(drtestbed.SOURCE_URI)
+        except libvirt.libvirtError:
+            time.sleep(0.3)
+    raise AssertionError("libvirtd did not come back")
+
+
+def test_libvirtd_restart_mid_measurement(make_guest, testbed):
+    """libvirtd going away gives a clear error; the guest runs on, and the
+    next measurement works against the restarted daemon."""
+    g = make_guest(drtestbed.Workload(wss_mib=64, rate=2560))
+    proc = subprocess.Popen([VIRSH_DIRTYRATE, "-c", testbed.source_uri, "domdirtyrate", g.name,
+                             "--count", "5", "--seconds", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={"LANG": "C", "LC_ALL": "C", "PATH": "/usr/bin:/bin"})
+    time.sleep(3)
+    conn = restart_system_libvirtd()
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1, out
+    assert err.startswith("error: ") and ("libvirt" in err or "went away" in err), err
+    g.conn, g.dom = conn, conn.lookupByName(g.name)
+    assert g.is_running()
+    r = subprocess.run([VIRSH_DIRTYRATE, "-c", testbed.source_uri, "domdirtyrate", g.name,
+                        "--count", "1", "--seconds", "1"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert g.is_running()

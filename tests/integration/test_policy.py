@@ -186,26 +186,9 @@ def test_survives_live_migration(testbed, policy_guest, vdr, dest_conn, source_c
 def test_survives_libvirtd_restart(testbed, policy_guest, vdr):
     g = policy_guest
     assert vdr("domdirtyrate-policy", g.name, "--set", "xbzrle.cache=768MiB").returncode == 0
-    with open("/run/libvirtd.pid") as f:
-        pid = int(f.read().strip())
-    os.kill(pid, 15)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-            time.sleep(0.2)
-        except OSError:
-            break
-    subprocess.run(["libvirtd", "-d"], check=True)
+    from test_dirtyrate import restart_system_libvirtd
+    conn = restart_system_libvirtd()
     import libvirt
-    conn = None
-    while time.monotonic() < deadline + 30:
-        try:
-            conn = libvirt.open(drtestbed.SOURCE_URI)
-            break
-        except libvirt.libvirtError:
-            time.sleep(0.3)
-    assert conn, "libvirtd did not come back"
     dom = conn.lookupByName(g.name)
     assert dom.state()[0] == libvirt.VIR_DOMAIN_RUNNING
     assert policy_example.read_policy(dom) == {"xbzrle.cache": "768MiB"}
