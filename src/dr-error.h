@@ -48,7 +48,7 @@ char *dr_error_libvirt_last(int *code);
 
 /**
  * dr_error_set_libvirt_domain:
- * @while_doing: what was being done, e.g. _("reading its statistics")
+ * @while_doing: what was being done, translated, e.g. "reading its statistics"
  *
  * Sets @error from libvirt's last error for a call on @dom: a domain
  * that is gone or not running is DR_ERROR_NO_DOMAIN, an unsupported
