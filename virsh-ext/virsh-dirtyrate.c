@@ -9,6 +9,7 @@
 
 #include <getopt.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,6 +73,9 @@ main(int argc, char **argv)
     char **cmd_argv;
     gboolean ok;
 
+    /* A libvirtd that goes away must give an error, not kill us while
+     * libvirt writes to its socket: ignore SIGPIPE, as virsh does. */
+    signal(SIGPIPE, SIG_IGN);
     setlocale(LC_ALL, "");
     bindtextdomain(PACKAGE, LOCALEDIR);
     textdomain(PACKAGE);
