@@ -197,3 +197,29 @@ def test_survives_libvirtd_restart(testbed, policy_guest, vdr):
     # The fixture's guest object follows the new connection.
     g.conn, g.dom = conn, dom
     assert g.is_running()
+
+
+def test_config_and_live_of_a_persistent_domain(testbed, vdr):
+    """--config writes the persistent definition; a defined, inactive
+    domain keeps its policy there, where virsh dumpxml --inactive shows it."""
+    import libvirt
+    conn = testbed.connect("source")
+    name = "drtest-persistent-policy"
+    xml = drtestbed.domain_xml(name, testbed.kernel, testbed.initrd, drtestbed.Workload())
+    dom = conn.defineXML(xml)
+    try:
+        r = vdr("domdirtyrate-policy", name, "--config", "--set", "limits.max-time=20min")
+        assert r.returncode == 0, r.stderr
+        out = subprocess.run(["virsh", "-c", drtestbed.SOURCE_URI, "dumpxml", "--inactive", name],
+                             capture_output=True, text=True, check=True).stdout
+        assert 'max-time="20min"' in out and NS in out, out
+        assert policy_example.read_policy(dom, libvirt.VIR_DOMAIN_AFFECT_CONFIG) == {
+            "limits.max-time": "20min"}
+        # --live needs a running domain: refused, definition unchanged.
+        r = vdr("domdirtyrate-policy", name, "--live", "--set", "xbzrle.use=on")
+        assert r.returncode == 1 and "not running" in r.stderr, r.stderr
+        assert subprocess.run(["virsh", "-c", drtestbed.SOURCE_URI, "dumpxml", "--inactive", name],
+                              capture_output=True, text=True, check=True).stdout == out
+    finally:
+        dom.undefine()
+        conn.close()
