@@ -3,11 +3,10 @@ workload, nothing taints the domain, bad input is refused, and the guest
 keeps running through all of it."""
 import json
 import re
-import subprocess
 import time
 
 import drtestbed
-from conftest import taint_lines
+from conftest import spawn_vdr, taint_lines
 
 
 def estimate(vdr, guest, *args):
@@ -98,12 +97,8 @@ def test_lookup_by_id_and_uuid(make_guest, vdr):
 
 def test_domain_vanishing_mid_measurement(make_guest, testbed):
     g = make_guest(drtestbed.Workload(wss_mib=32, rate=512))
-    from conftest import VIRSH_DIRTYRATE
-    proc = subprocess.Popen([VIRSH_DIRTYRATE, "-c", testbed.source_uri,
-                             "domdirtyrate-compress", g.name, "--pages", "64",
-                             "--seconds", "3", "--rounds", "5"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={"LANG": "C", "LC_ALL": "C", "PATH": "/usr/bin:/bin"})
+    proc = spawn_vdr(testbed.source_uri, "domdirtyrate-compress", g.name, "--pages", "64",
+                     "--seconds", "3", "--rounds", "5")
     time.sleep(2)
     g.destroy()
     out, err = proc.communicate(timeout=60)

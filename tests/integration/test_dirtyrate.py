@@ -10,7 +10,7 @@ import time
 import pytest
 
 import drtestbed
-from conftest import VIRSH_DIRTYRATE, taint_lines
+from conftest import VIRSH_DIRTYRATE, spawn_vdr, taint_lines
 
 
 def run_json(vdr, *args):
@@ -174,10 +174,7 @@ def test_refused_while_migrating(testbed, make_guest, vdr, dest_conn, free_port)
 
 def test_domain_vanishing_mid_series(make_guest, testbed):
     g = make_guest(drtestbed.Workload(wss_mib=64, rate=2560))
-    proc = subprocess.Popen([VIRSH_DIRTYRATE, "-c", testbed.source_uri, "domdirtyrate", g.name,
-                             "--count", "5", "--seconds", "2"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={"LANG": "C", "LC_ALL": "C", "PATH": "/usr/bin:/bin"})
+    proc = spawn_vdr(testbed.source_uri, "domdirtyrate", g.name, "--count", "5", "--seconds", "2")
     time.sleep(3)
     g.destroy()
     out, err = proc.communicate(timeout=60)
@@ -240,10 +237,7 @@ def test_libvirtd_restart_mid_measurement(make_guest, testbed):
     """libvirtd going away gives a clear error; the guest runs on, and the
     next measurement works against the restarted daemon."""
     g = make_guest(drtestbed.Workload(wss_mib=64, rate=2560))
-    proc = subprocess.Popen([VIRSH_DIRTYRATE, "-c", testbed.source_uri, "domdirtyrate", g.name,
-                             "--count", "5", "--seconds", "2"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={"LANG": "C", "LC_ALL": "C", "PATH": "/usr/bin:/bin"})
+    proc = spawn_vdr(testbed.source_uri, "domdirtyrate", g.name, "--count", "5", "--seconds", "2")
     time.sleep(3)
     conn = restart_system_libvirtd()
     out, err = proc.communicate(timeout=120)

@@ -413,9 +413,16 @@ class Guest:
     def wait_for_console(self, pattern, timeout=60):
         """Wait until @pattern (a regex) appears on the console; return the match."""
         rx = re.compile(pattern)
-        deadline = time.monotonic() + timeout
+        start = time.monotonic()
+        deadline = start + timeout
+        reopened = False
         while time.monotonic() < deadline:
             text = self.console_text()
+            # Once on this test bed a console stayed silent from the start;
+            # a fresh reader on the pty is cheap, so try one.
+            if not text and not reopened and time.monotonic() - start > 20:
+                self._open_console()
+                reopened = True
             m = rx.search(text)
             if m:
                 return m
