@@ -55,7 +55,7 @@ def main():
           f"{guest.achieved_rates()[-1][2]:.1f} MiB/s over a {args.wss} MiB working set")
     print(f"The guest '{NAME}' is still running: {guest.is_running()}")
     print(f"  virsh -c {drtestbed.SOURCE_URI} dominfo {NAME}")
-    print(f"  sudo ./dev/demo --stop      # to destroy it")
+    print(f"  ./dev/demo --stop           # to destroy it")
     guest.console.close()
     return 0
 
