@@ -372,7 +372,12 @@ dr_compress_estimate(virDomainPtr dom, const DrCompressParams *params,
             hash[i] = h;
             read_at[i] = now;
         }
-        memcpy(prev, cur, (gsize)k * PAGE);
+        /* This round's pages are the next round's previous copies. */
+        {
+            uint8_t *tmp = prev;
+            prev = cur;
+            cur = tmp;
+        }
     }
 
     return dr_compress_tally_finish(tally, dr_guest_mem_pages(mem),

@@ -66,6 +66,20 @@ const VdrOptDef vdr_opts_caps[] = {
     { NULL }
 };
 
+/* --backend, shared by the commands that take it. */
+static gboolean
+backend_from_option(const VdrCmd *cmd, DrDirtyRateBackend *backend, GError **error)
+{
+    const char *s = vdr_cmd_get_string(cmd, "backend");
+
+    if (s && !dr_dirtyrate_backend_from_string(s, backend)) {
+        g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                    _("Unknown backend '%1$s': use auto, native or qmp"), s);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 /* Fills @req from the options shared by the commands. */
 static gboolean
 request_from_options(const VdrCmd *cmd, DrDirtyRateRequest *req, GError **error)
@@ -81,12 +95,8 @@ request_from_options(const VdrCmd *cmd, DrDirtyRateRequest *req, GError **error)
                     _("Unknown mode '%1$s': use auto, page-sampling, dirty-bitmap or dirty-ring"), s);
         return FALSE;
     }
-    if ((s = vdr_cmd_get_string(cmd, "backend")) &&
-        !dr_dirtyrate_backend_from_string(s, &req->backend)) {
-        g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
-                    _("Unknown backend '%1$s': use auto, native or qmp"), s);
+    if (!backend_from_option(cmd, &req->backend, error))
         return FALSE;
-    }
     if (vdr_cmd_has(cmd, "seconds") && vdr_cmd_has(cmd, "milliseconds")) {
         g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
                     _("Options --seconds and --milliseconds are mutually exclusive"));
@@ -303,19 +313,14 @@ vdr_cmd_wss(VdrControl *ctl, const VdrCmd *cmd, GError **error)
     DrDirtyRateRequest req, resolved;
     unsigned int max_s = 8, repeats = 1, periods[8];
     size_t n = 0;
-    const char *s;
     Progress prog = { ctl->err, FALSE };
 
     dr_dirtyrate_request_init(&req);
     req.mode = DR_DIRTYRATE_MODE_PAGE_SAMPLING;
     req.period_ms = 1000;
     req.forbid_qmp = vdr_cmd_has(cmd, "no-qmp");
-    if ((s = vdr_cmd_get_string(cmd, "backend")) &&
-        !dr_dirtyrate_backend_from_string(s, &req.backend)) {
-        g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
-                    _("Unknown backend '%1$s': use auto, native or qmp"), s);
+    if (!backend_from_option(cmd, &req.backend, error))
         return FALSE;
-    }
     if (!vdr_cmd_get_uint(cmd, "max-seconds", G_MAXUINT, &max_s, error) ||
         !vdr_cmd_get_uint(cmd, "repeats", G_MAXUINT, &repeats, error))
         return FALSE;
