@@ -24,6 +24,7 @@ import re
 import select
 import shutil
 import signal
+import socket
 import stat
 import subprocess
 import threading
@@ -33,6 +34,7 @@ import uuid
 import xml.etree.ElementTree as ET
 
 SOURCE_URI = "qemu:///system"
+VIRTLOGD_SOCKET = "/run/libvirt/virtlogd-sock"
 DEST_USER = os.environ.get("DR_TESTBED_DEST_USER", "drdest")
 WORKDIR = os.environ.get("DR_TESTBED_DIR", "/var/tmp/virt-dirtyrate-testbed")
 DEST_RUNTIME = "/run/virt-dirtyrate-" + DEST_USER
@@ -221,6 +223,21 @@ def _can_open(uri):
         return False
 
 
+def _socket_listening(path):
+    """True if something accepts connections on the Unix socket @path.  A
+    socket file left by a daemon that died (a machine image taken while
+    it ran, a kill -9) exists but refuses connections."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.settimeout(5)
+        s.connect(path)
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
 def _pid_alive(pid):
     try:
         os.kill(pid, 0)
@@ -246,11 +263,14 @@ class TestBed:
 
     # -- source ---------------------------------------------------------
     def _start_source(self):
-        if _can_open(SOURCE_URI):
-            return
-        if not os.path.exists("/run/libvirt/virtlogd-sock"):
+        # libvirtd needs virtlogd to start a guest, and either may be
+        # running without the other: check each one by connecting.
+        if not _socket_listening(VIRTLOGD_SOCKET):
             subprocess.run(["virtlogd", "-d"], check=True)
             self.started.append(("virtlogd", "/run/virtlogd.pid"))
+            _wait_for(lambda: _socket_listening(VIRTLOGD_SOCKET), 30, "the system virtlogd")
+        if _can_open(SOURCE_URI):
+            return
         subprocess.run(["libvirtd", "-d"], check=True)
         self.started.append(("libvirtd", "/run/libvirtd.pid"))
         _wait_for(lambda: _can_open(SOURCE_URI), 30, "the system libvirtd")
@@ -277,6 +297,15 @@ class TestBed:
         os.makedirs(DEST_RUNTIME, exist_ok=True)
         os.chown(DEST_RUNTIME, pw.pw_uid, pw.pw_gid)
         os.chmod(DEST_RUNTIME, 0o700)
+        # The runtime directory is the test bed's own: sockets in it that
+        # nobody listens on were left by daemons that died, and would stop
+        # new ones from starting, or the session virtlogd from being
+        # spawned again by a libvirtd that is still running.
+        sockdir = os.path.join(DEST_RUNTIME, "libvirt")
+        for entry in os.listdir(sockdir) if os.path.isdir(sockdir) else []:
+            path = os.path.join(sockdir, entry)
+            if stat.S_ISSOCK(os.lstat(path).st_mode) and not _socket_listening(path):
+                os.unlink(path)
         uri = dest_uri()
         if _can_open(uri):
             return uri
