@@ -26,8 +26,18 @@
 #include <limits.h>
 #include <string.h>
 
-#if defined __x86_64__ && defined __GNUC__
+#if defined DR_XBZRLE_SIMDE
+/* Test builds only (tests/unit/test-xbzrle-simde): the SIMD encoders
+ * compiled against SIMDe's portable versions of the same intrinsics, so
+ * that they run, and are checked against the scalar encoder, on a CPU
+ * that lacks AVX2 or AVX-512BW.  Nothing here is built into the library. */
+# define SIMDE_ENABLE_NATIVE_ALIASES 1
+# include <simde/x86/avx512.h>
 # define DR_XBZRLE_X86 1
+# define DR_XBZRLE_TARGET(isa)
+#elif defined __x86_64__ && defined __GNUC__
+# define DR_XBZRLE_X86 1
+# define DR_XBZRLE_TARGET(isa) __attribute__((target(isa)))
 # include <immintrin.h>
 #endif
 
@@ -278,7 +288,7 @@ eqmap_finish(uint64_t *eq, EqmapCount *count, const uint8_t *old_page,
 }
 
 #ifdef DR_XBZRLE_X86
-__attribute__((target("avx2,bmi,popcnt"))) int
+DR_XBZRLE_TARGET("avx2,bmi,popcnt") int
 dr_xbzrle_encode_avx2(const uint8_t *old_page, const uint8_t *new_page,
                       size_t len, uint8_t *dst, size_t dlen)
 {
@@ -310,7 +320,7 @@ dr_xbzrle_encode_avx2(const uint8_t *old_page, const uint8_t *new_page,
     return encode_from_eqmap(eq, &count, new_page, len, dst, dlen);
 }
 
-__attribute__((target("avx512bw,bmi,popcnt"))) int
+DR_XBZRLE_TARGET("avx512bw,bmi,popcnt") int
 dr_xbzrle_encode_avx512bw(const uint8_t *old_page, const uint8_t *new_page,
                           size_t len, uint8_t *dst, size_t dlen)
 {
@@ -323,7 +333,13 @@ dr_xbzrle_encode_avx512bw(const uint8_t *old_page, const uint8_t *new_page,
     for (w = 0; w < len / 64; w++) {
         __m512i a = _mm512_loadu_si512((const void *)(old_page + w * 64));
         __m512i b = _mm512_loadu_si512((const void *)(new_page + w * 64));
+
         eq[w] = (uint64_t)_mm512_cmpeq_epi8_mask(a, b);
+        if (eq[w] == ~0ULL) {
+            /* 64 equal bytes, as in the AVX2 encoder. */
+            count.prev_top = 1;
+            continue;
+        }
         eqmap_count(&count, w, eq[w]);
     }
     eqmap_finish(eq, &count, old_page, new_page, w, len);
@@ -368,7 +384,9 @@ dr_xbzrle_impl_supported(DrXbzrleImpl impl)
     case DR_XBZRLE_IMPL_SCALAR:
         return TRUE;
     case DR_XBZRLE_IMPL_AVX2:
-#ifdef DR_XBZRLE_X86
+#if defined DR_XBZRLE_SIMDE
+        return TRUE;
+#elif defined DR_XBZRLE_X86
         return __builtin_cpu_supports("avx2") &&
                __builtin_cpu_supports("bmi") &&
                __builtin_cpu_supports("popcnt");
@@ -376,7 +394,9 @@ dr_xbzrle_impl_supported(DrXbzrleImpl impl)
         return FALSE;
 #endif
     case DR_XBZRLE_IMPL_AVX512BW:
-#ifdef DR_XBZRLE_X86
+#if defined DR_XBZRLE_SIMDE
+        return TRUE;
+#elif defined DR_XBZRLE_X86
         return __builtin_cpu_supports("avx512bw") &&
                __builtin_cpu_supports("bmi") &&
                __builtin_cpu_supports("popcnt");

@@ -334,8 +334,13 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     for (DrXbzrleImpl impl = 0; impl < DR_XBZRLE_IMPL_LAST; impl++)
         g_test_message("encoder %s: %s", dr_xbzrle_impl_name(impl),
+#ifdef DR_XBZRLE_SIMDE
+                       impl == DR_XBZRLE_IMPL_SCALAR ? "tested" :
+                       "tested, with SIMDe's portable intrinsics");
+#else
                        dr_xbzrle_impl_supported(impl) ? "tested" :
                        "not supported by this CPU, not tested");
+#endif
     g_test_add_func("/xbzrle/vector", test_vector);
     g_test_add_func("/xbzrle/unchanged", test_unchanged);
     g_test_add_func("/xbzrle/zero-page", test_zero_page);
