@@ -27,5 +27,22 @@ for f in "$top"/xml/policy-*.xml "$top"/tests/policy/*.xml; do
         fi ;;
     esac
 done
+# Example domains: libvirt's own schema for the whole domain, then the
+# policy in its <metadata> both ways, as above.
+ns=https://virt-dirtyrate.org/xmlns/policy/1
+tmp=$(mktemp) || exit 1
+trap 'rm -f "$tmp"' EXIT
+for f in "$top"/xml/domain-*.xml; do
+    name=${f#"$top"/}
+    if virt-xml-validate "$f" domain >/dev/null 2>&1 &&
+       xmllint --xpath "/domain/metadata/*[local-name()='policy' and namespace-uri()='$ns']" \
+           "$f" >"$tmp" 2>/dev/null &&
+       xmllint --noout --relaxng "$top/schemas/policy.rng" "$tmp" 2>/dev/null &&
+       "$prog" -q domdirtyrate-policy --validate "$tmp"; then
+        echo "PASS: $name valid, with a valid policy"; pass=$((pass + 1))
+    else
+        echo "FAIL: $name"; fail=$((fail + 1))
+    fi
+done
 echo "$pass passed, $fail failed"
 [ $fail = 0 ] && [ $pass -gt 0 ]
