@@ -435,15 +435,62 @@ read_document(const char *xml, GError **error)
     return doc;
 }
 
+/* The schema validates documents: a policy inside a domain XML is
+ * copied into one of its own.  The copy keeps the nodes' line numbers,
+ * so the schema's messages still point into the domain XML. */
+static gboolean
+validate_element(xmlDoc *doc, xmlNode *root, const char *schema_dir, GError **error)
+{
+    g_autoptr(xmlDoc) copy = NULL;
+    xmlNode *node;
+
+    if (root == xmlDocGetRootElement(doc))
+        return validate(doc, schema_dir, error);
+    copy = xmlNewDoc(BAD_CAST "1.0");
+    if (!copy || !(node = xmlDocCopyNode(root, copy, 1))) {
+        g_set_error(error, DR_ERROR, DR_ERROR_FAILED, _("Out of memory"));
+        return FALSE;
+    }
+    xmlDocSetRootElement(copy, node);
+    return validate(copy, schema_dir, error);
+}
+
+/* A whole domain XML (virsh dumpxml's output, or a file for virsh
+ * define) keeps the policy in its <metadata>. */
+static xmlNode *
+policy_in_domain(xmlNode *domain, GError **error)
+{
+    xmlNode *metadata = NULL;
+
+    for (xmlNode *e = domain->children; e && !metadata; e = e->next) {
+        if (e->type == XML_ELEMENT_NODE && !e->ns &&
+            strcmp((const char *)e->name, "metadata") == 0)
+            metadata = e;
+    }
+    if (!metadata) {
+        g_set_error(error, DR_ERROR, DR_ERROR_XML,
+                    _("line %1$ld: the domain has no <metadata>, so no migration policy"),
+                    xmlGetLineNo(domain));
+        return NULL;
+    }
+    for (xmlNode *e = metadata->children; e; e = e->next) {
+        if (e->type == XML_ELEMENT_NODE && e->ns &&
+            strcmp((const char *)e->ns->href, DR_POLICY_NS) == 0)
+            return e;
+    }
+    g_set_error(error, DR_ERROR, DR_ERROR_XML,
+                _("line %1$ld: the domain's <metadata> has no element in the namespace %2$s"),
+                xmlGetLineNo(metadata), DR_POLICY_NS);
+    return NULL;
+}
+
 static DrPolicy *
-policy_from_document(xmlDoc *doc, const char *schema_dir, GError **error)
+policy_from_element(xmlDoc *doc, xmlNode *root, const char *schema_dir, GError **error)
 {
     g_autoptr(DrPolicy) p = dr_policy_new();
-    xmlNode *root;
 
     /* Our own checks first, for messages that name the line and the
      * key; then the schema, which must agree. */
-    root = xmlDocGetRootElement(doc);
     if (!root->ns || strcmp((const char *)root->ns->href, DR_POLICY_NS) != 0 ||
         strcmp((const char *)root->name, "policy") != 0) {
         g_set_error(error, DR_ERROR, DR_ERROR_XML,
@@ -486,7 +533,7 @@ policy_from_document(xmlDoc *doc, const char *schema_dir, GError **error)
             }
         }
     }
-    if (!validate(doc, schema_dir, error))
+    if (!validate_element(doc, root, schema_dir, error))
         return NULL;
     return g_steal_pointer(&p);
 }
@@ -495,8 +542,15 @@ DrPolicy *
 dr_policy_parse(const char *xml, const char *schema_dir, GError **error)
 {
     g_autoptr(xmlDoc) doc = read_document(xml, error);
+    xmlNode *root;
 
-    return doc ? policy_from_document(doc, schema_dir, error) : NULL;
+    if (!doc)
+        return NULL;
+    root = xmlDocGetRootElement(doc);
+    if (!root->ns && strcmp((const char *)root->name, "domain") == 0 &&
+        !(root = policy_in_domain(root, error)))
+        return NULL;
+    return policy_from_element(doc, root, schema_dir, error);
 }
 
 static void
@@ -532,7 +586,7 @@ parse_from_libvirt(const char *xml, const char *schema_dir, GError **error)
         xmlSetNs(root, ns);
         set_namespace(root->children, ns);
     }
-    return policy_from_document(doc, schema_dir, error);
+    return policy_from_element(doc, root, schema_dir, error);
 }
 
 /* ---- in a domain ------------------------------------------------------ */

@@ -65,7 +65,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DrPolicy, dr_policy_free)
 
 /**
  * dr_policy_parse:
- * @xml: a policy document (the <policy> element)
+ * @xml: a policy document (the <policy> element), or a whole domain XML
+ *       whose <metadata> holds one
  *
  * Checks it against schemas/policy.rng (found in @schema_dir, or the
  * installed one when NULL), then every value against its key's range.

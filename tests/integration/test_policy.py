@@ -68,17 +68,29 @@ def test_set_read_back_with_virsh_and_python(policy_guest, vdr):
     assert g.is_running()
 
 
-def test_file_and_remove(policy_guest, vdr):
+def test_file_and_remove(policy_guest, vdr, tmp_path):
     g = policy_guest
     path = os.path.join(TOP_SRCDIR, "xml", "policy-batch.xml")
     r = vdr("domdirtyrate-policy", g.name, "--file", path)
     assert r.returncode == 0, r.stderr
     got = policy_example.read_policy(g.dom)
     assert got["network.bandwidth"] == "1Gbit/s" and got["limits.when-exceeded"] == "suspend"
+    # virsh dumpxml's output carries the policy: --validate and --file
+    # read it from there, so a policy can be copied from a domain.
+    dumped = tmp_path / "dumped.xml"
+    dumped.write_text(subprocess.run(["virsh", "-c", drtestbed.SOURCE_URI, "dumpxml", g.name],
+                                     capture_output=True, text=True, check=True).stdout)
+    r = vdr("domdirtyrate-policy", "--validate", str(dumped))
+    assert r.returncode == 0, r.stderr
     r = vdr("domdirtyrate-policy", g.name, "--remove")
     assert r.returncode == 0 and "removed" in r.stdout
     assert policy_example.read_policy(g.dom) == {}
     assert virsh_metadata(drtestbed.SOURCE_URI, g.name)[0] != 0
+    r = vdr("domdirtyrate-policy", g.name, "--file", str(dumped))
+    assert r.returncode == 0, r.stderr
+    assert policy_example.read_policy(g.dom) == got
+    r = vdr("domdirtyrate-policy", g.name, "--remove")
+    assert r.returncode == 0
     assert g.is_running()
 
 

@@ -51,6 +51,33 @@ test_examples(void)
     }
 }
 
+/* A whole domain XML holds the policy in <metadata>; errors give lines
+ * of the domain XML. */
+static void
+test_domain_xml(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(DrPolicy) bare = parse_file("xml", "policy-database.xml", &err);
+    g_autoptr(DrPolicy) in_domain = parse_file("xml", "domain-database.xml", &err);
+    g_autoptr(DrPolicy) none = NULL;
+    g_autoptr(DrPolicy) bad = NULL;
+
+    g_assert_no_error(err);
+    g_assert_true(dr_policy_equal(bare, in_domain));
+
+    none = parse_file("tests/policy", "domain-without-policy-invalid.xml", &err);
+    g_assert_null(none);
+    g_assert_error(err, DR_ERROR, DR_ERROR_XML);
+    g_assert_nonnull(strstr(err->message, "line 5:"));
+    g_assert_nonnull(strstr(err->message, DR_POLICY_NS));
+    g_clear_error(&err);
+
+    bad = parse_file("tests/policy", "domain-bad-value-invalid.xml", &err);
+    g_assert_null(bad);
+    g_assert_error(err, DR_ERROR, DR_ERROR_INVALID_ARG);
+    g_assert_nonnull(strstr(err->message, "line 7: xbzrle.cache"));
+}
+
 static void
 test_batch_values(void)
 {
@@ -145,6 +172,7 @@ main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/policy/examples", test_examples);
+    g_test_add_func("/policy/domain-xml", test_domain_xml);
     g_test_add_func("/policy/batch-values", test_batch_values);
     g_test_add_func("/policy/invalid", test_invalid);
     g_test_add_func("/policy/set", test_set);
