@@ -28,10 +28,13 @@ vdr_cmd_complete(VdrControl *ctl, const VdrCmd *cmd, GError **error)
 {
     g_autoptr(GPtrArray) cands = NULL;
     virConnectPtr conn;
+    const char *uri;
 
-    /* Domain names come from a read-only connection, and completion
+    /* Domain names come from a read-only connection to the URI the
+     * command line being completed names (else ours), and completion
      * stays silent when libvirt cannot be reached. */
-    conn = virConnectOpenReadOnly(ctl->uri);
+    uri = vdr_command_complete_uri(complete_argc, complete_argv);
+    conn = virConnectOpenReadOnly(uri ? uri : ctl->uri);
     cands = vdr_command_complete(conn, complete_argc, complete_argv);
     if (conn)
         virConnectClose(conn);

@@ -363,6 +363,23 @@ add_if_prefix(GPtrArray *out, const char *cand, const char *prefix)
         g_ptr_array_add(out, g_strdup(cand));
 }
 
+const char *
+vdr_command_complete_uri(int argc, char **argv)
+{
+    const char *uri = NULL;
+
+    /* The global options before the command, as getopt reads them. */
+    for (int i = 0; i < argc - 1 && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--connect") == 0)
+            uri = argv[++i];
+        else if (g_str_has_prefix(argv[i], "--connect="))
+            uri = argv[i] + strlen("--connect=");
+        else if (g_str_has_prefix(argv[i], "-c"))
+            uri = argv[i] + 2;
+    }
+    return uri;
+}
+
 GPtrArray *
 vdr_command_complete(virConnectPtr conn, int argc, char **argv)
 {

@@ -112,3 +112,5 @@ void vdr_command_print_help(FILE *out, const VdrCmdDef *def);
 /* Completion candidates for the words after the program name; the last
  * word is the one being completed.  Domain names need @conn. */
 GPtrArray *vdr_command_complete(virConnectPtr conn, int argc, char **argv);
+/* The URI the words give with -c or --connect, if any (the last one). */
+const char *vdr_command_complete_uri(int argc, char **argv);

@@ -70,6 +70,28 @@ test_complete(void)
     g_assert_cmpstr(g_ptr_array_index(b, 0), ==, "--pages");
 }
 
+static void
+test_complete_uri(void)
+{
+    static const struct {
+        const char *words;
+        const char *uri;
+    } cases[] = {
+        { "domdirtyrate t", NULL },
+        { "-c qemu:///session domdirtyrate t", "qemu:///session" },
+        { "--connect qemu:///session -q domdirtyrate t", "qemu:///session" },
+        { "-q --connect=test:///default domdirtyrate t", "test:///default" },
+        { "-ctest:///default domdirtyrate t", "test:///default" },
+        { "-c a -c b domd", "b" },
+        { "-c", NULL }, /* the URI itself is being completed */
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_auto(GStrv) w = g_strsplit(cases[i].words, " ", -1);
+        g_assert_cmpstr(vdr_command_complete_uri((int)g_strv_length(w), w), ==, cases[i].uri);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -77,5 +99,6 @@ main(int argc, char **argv)
     g_test_add_func("/vdr/tables", test_tables);
     g_test_add_func("/vdr/parse", test_parse);
     g_test_add_func("/vdr/complete", test_complete);
+    g_test_add_func("/vdr/complete-uri", test_complete_uri);
     return g_test_run();
 }
