@@ -13,16 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "dr-pagecache.h"
 
+/* Seconds on GLib's monotonic clock. */
 static double
 now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return (double)g_get_monotonic_time() / 1e6;
 }
 
 static volatile uint64_t sink;
