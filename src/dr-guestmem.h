@@ -12,6 +12,8 @@
 G_BEGIN_DECLS
 
 #define DR_GUEST_PAGE_SIZE 4096
+/* Hot-plugged DIMMs that a layout can hold. */
+#define DR_GUEST_MEM_MAX_DIMMS 32
 
 typedef struct {
     uint64_t start; /* guest-physical address, page aligned */
@@ -22,19 +24,20 @@ typedef struct _DrGuestMem DrGuestMem;
 
 /**
  * dr_guest_mem_new_from_xml:
- * @domain_xml: the domain's XML (live)
- * @ram_bytes: the guest's RAM size
+ * @domain_xml: the domain's live XML
  *
  * Lays out RAM as QEMU does for the domain's x86 machine type (i440fx
- * or q35): RAM below the 32-bit PCI hole, the rest from 4 GiB, and
- * without the legacy VGA/BIOS window (640 KiB to 1 MiB), whose reads
- * could reach devices.
+ * or q35), from the boot RAM size (<memory> less memory devices, never
+ * the balloon's current size): RAM below the 32-bit PCI hole, the rest
+ * from 4 GiB, hot-plugged DIMMs where libvirt says they are.  Leaves
+ * out the legacy VGA/BIOS window (640 KiB to 1 MiB) and q35's TSEG,
+ * whose reads could reach devices.  The rule is in dr-guestmem.c.
  *
- * Returns: the layout, or NULL with @error set for a machine type or
- * architecture whose layout we do not know.
+ * Returns: the layout, or NULL with @error set when it is not known for
+ * sure: another machine type or architecture, memory devices without
+ * an address, or QEMU arguments passed through.
  */
-DrGuestMem *dr_guest_mem_new_from_xml(const char *domain_xml,
-                                      uint64_t ram_bytes, GError **error);
+DrGuestMem *dr_guest_mem_new_from_xml(const char *domain_xml, GError **error);
 
 /* Layout of a running domain, from libvirt (read-only calls only). */
 DrGuestMem *dr_guest_mem_new_for_domain(virDomainPtr dom, GError **error);
