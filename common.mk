@@ -6,7 +6,6 @@ AM_CPPFLAGS = \
 	-I$(top_builddir) \
 	-DLOCALEDIR=\"$(localedir)\" \
 	-DPKGDATADIR=\"$(pkgdatadir)\" \
-	-DDR_SRCDIR_SCHEMAS=\"$(abs_top_srcdir)/schemas\" \
 	$(NULL)
 
 DR_DEPS_CFLAGS = \

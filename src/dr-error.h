@@ -26,6 +26,7 @@ typedef enum {
     DR_ERROR_TIMEOUT,       /* a result did not arrive in time */
     DR_ERROR_XML,           /* malformed or invalid XML */
     DR_ERROR_CANCELLED,     /* the caller cancelled */
+    DR_ERROR_STORED_POLICY, /* the policy stored in a domain is invalid */
 } DrErrorCode;
 
 GQuark dr_error_quark(void);

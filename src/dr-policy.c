@@ -47,7 +47,7 @@ static const DrPolicyKey keys[] = {
       N_("XBZRLE compression: auto (when it pays), on or off") },
     { "xbzrle.cache", "xbzrle", "cache", DR_POLICY_TYPE_SIZE_OR_AUTO, NULL, "auto", 4096, 0,
       N_("XBZRLE cache size, e.g. 512MiB, or auto (sized from the working set)") },
-    { "xbzrle.max-cache", "xbzrle", "max-cache", DR_POLICY_TYPE_SIZE_OR_PERCENT, NULL, "25%", 0, 0,
+    { "xbzrle.max-cache", "xbzrle", "max-cache", DR_POLICY_TYPE_SIZE_OR_PERCENT, NULL, "25%", 4096, 0,
       N_("cap on the XBZRLE cache: a size, or a share of guest RAM") },
     { "escalate.auto-converge", "escalate", "auto-converge", DR_POLICY_TYPE_ENUM, yesno, "yes", 0, 0,
       N_("may vCPUs be throttled so that the migration converges: yes or no") },
@@ -118,11 +118,39 @@ enum_list(const char *const *values)
     return g_steal_pointer(&joined);
 }
 
+/* A bound of @k, written in its own units. */
+static char *
+format_bound(const DrPolicyKey *k, uint64_t v)
+{
+    switch (k->type) {
+    case DR_POLICY_TYPE_DURATION:
+        return dr_units_format_duration(v);
+    case DR_POLICY_TYPE_SIZE_OR_AUTO:
+    case DR_POLICY_TYPE_SIZE_OR_PERCENT:
+        return dr_units_format_size(v);
+    case DR_POLICY_TYPE_PERCENT:
+        return g_strdup_printf("%" G_GUINT64_FORMAT "%%", (guint64)v);
+    case DR_POLICY_TYPE_BANDWIDTH_OR_MEASURE:
+        return dr_units_format_bandwidth(v);
+    case DR_POLICY_TYPE_COUNT:
+    case DR_POLICY_TYPE_ENUM:
+        break;
+    }
+    return g_strdup_printf("%" G_GUINT64_FORMAT, (guint64)v);
+}
+
 static gboolean
 out_of_range(const DrPolicyKey *k, const char *value, GError **error)
 {
-    g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
-                _("%1$s: '%2$s' is out of range: %3$s"), k->key, value, _(k->help));
+    g_autofree char *lo = format_bound(k, k->min);
+    g_autofree char *hi = k->max ? format_bound(k, k->max) : NULL;
+
+    if (hi)
+        g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                    _("%1$s: '%2$s' is out of range: it takes %3$s to %4$s"), k->key, value, lo, hi);
+    else
+        g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                    _("%1$s: '%2$s' is out of range: the smallest is %3$s"), k->key, value, lo);
     return FALSE;
 }
 
@@ -151,9 +179,10 @@ canonicalize(const DrPolicyKey *k, const char *value, GError **error)
             return out_of_range(k, value, error), NULL;
         return dr_units_format_duration(u);
     case DR_POLICY_TYPE_COUNT:
-        if (!g_ascii_string_to_unsigned(value, 10, 0, G_MAXUINT32, &u, NULL)) {
+        if (!g_ascii_string_to_unsigned(value, 10, 0, G_MAXUINT64, &u, NULL)) {
             g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
-                        _("%1$s: '%2$s' is not a whole number"), k->key, value);
+                        _("%1$s: '%2$s' is not a whole number from %3$" G_GUINT64_FORMAT " to %4$" G_GUINT64_FORMAT),
+                        k->key, value, (guint64)k->min, (guint64)k->max);
             return NULL;
         }
         if (u < k->min || u > k->max)
@@ -171,13 +200,16 @@ canonicalize(const DrPolicyKey *k, const char *value, GError **error)
         if (strchr(value, '%')) {
             if (!dr_units_parse_percent(value, &pct, &err))
                 break;
-            if (pct <= 0)
-                return out_of_range(k, value, error), NULL;
+            if (pct <= 0) {
+                g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                            _("%1$s: '%2$s' is out of range: a share must be above 0%%"), k->key, value);
+                return NULL;
+            }
             return dr_units_format_percent(pct);
         }
         if (!dr_units_parse_size(value, &u, &err))
             break;
-        if (u < 4096)
+        if (u < k->min)
             return out_of_range(k, value, error), NULL;
         return dr_units_format_size(u);
     case DR_POLICY_TYPE_PERCENT:
@@ -322,12 +354,14 @@ collect_error(void *opaque, xmlErrorPtr e)
 {
     Collect *c = opaque;
     g_autofree char *msg = NULL;
+    int line;
 
     if (c->first->len)
         return;
     msg = g_strchomp(g_strdup(e->message ? e->message : "?"));
-    if (e->line > 0)
-        g_string_append_printf(c->first, _("line %1$d: %2$s"), e->line, msg);
+    line = e->line > 0 ? e->line : (e->node ? (int)xmlGetLineNo(e->node) : 0);
+    if (line > 0)
+        g_string_append_printf(c->first, _("line %1$d: %2$s"), line, msg);
     else
         g_string_append(c->first, msg);
 }
@@ -336,17 +370,14 @@ static char *
 schema_path(const char *schema_dir)
 {
     const char *env = g_getenv("DR_SCHEMA_DIR");
-    g_autofree char *installed = NULL;
 
+    /* The installed library uses the installed schema: a program run
+     * from the build tree passes the source tree's. */
     if (schema_dir)
         return g_build_filename(schema_dir, "policy.rng", NULL);
     if (env)
         return g_build_filename(env, "policy.rng", NULL);
-    installed = g_build_filename(PKGDATADIR, "schemas", "policy.rng", NULL);
-    /* Run from the build tree, before 'make install'. */
-    if (!g_file_test(installed, G_FILE_TEST_EXISTS))
-        return g_build_filename(DR_SRCDIR_SCHEMAS, "policy.rng", NULL);
-    return g_steal_pointer(&installed);
+    return g_build_filename(PKGDATADIR, "schemas", "policy.rng", NULL);
 }
 
 static gboolean
@@ -370,7 +401,7 @@ validate(xmlDoc *doc, const char *schema_dir, GError **error)
     r = xmlRelaxNGValidateDoc(vctxt, doc);
     if (r != 0) {
         g_set_error(error, DR_ERROR, DR_ERROR_XML,
-                    _("The policy does not follow the schema: %1$s"),
+                    _("The policy does not follow the schema %1$s: %2$s"), path,
                     c.first->len ? c.first->str : _("invalid document"));
         g_string_free(c.first, TRUE);
         return FALSE;
@@ -405,20 +436,31 @@ attributes_of(const char *element)
 }
 
 static xmlDoc *
-read_document(const char *xml, GError **error)
+read_document(const char *xml, gssize len, GError **error)
 {
     xmlDoc *doc;
     Collect c = { g_string_new(NULL) };
     xmlParserCtxtPtr ctxt;
-    size_t len = strlen(xml);
+    const char *nul;
+    size_t n = len < 0 ? strlen(xml) : (size_t)len;
 
-    if (len > 1024 * 1024) {
+    if (n > DR_POLICY_MAX_BYTES) {
         g_string_free(c.first, TRUE);
-        g_set_error(error, DR_ERROR, DR_ERROR_XML, _("A policy of %1$zu bytes is too large"), len);
+        g_set_error(error, DR_ERROR, DR_ERROR_XML,
+                    _("A policy of %1$zu bytes is too large: the limit is %2$d bytes"),
+                    n, DR_POLICY_MAX_BYTES);
+        return NULL;
+    }
+    /* libxml2 would stop at a NUL and take what is before it. */
+    if ((nul = memchr(xml, '\0', n))) {
+        g_string_free(c.first, TRUE);
+        g_set_error(error, DR_ERROR, DR_ERROR_XML,
+                    _("The policy holds a NUL byte at offset %1$zu: it is not text"),
+                    (size_t)(nul - xml));
         return NULL;
     }
     ctxt = xmlNewParserCtxt();
-    doc = xmlCtxtReadMemory(ctxt, xml, (int)len, "policy.xml", NULL,
+    doc = xmlCtxtReadMemory(ctxt, xml, (int)n, "policy.xml", NULL,
                             XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     if (!doc) {
         xmlErrorPtr e = xmlCtxtGetLastError(ctxt);
@@ -461,11 +503,18 @@ static xmlNode *
 policy_in_domain(xmlNode *domain, GError **error)
 {
     xmlNode *metadata = NULL;
+    xmlNode *found = NULL;
 
-    for (xmlNode *e = domain->children; e && !metadata; e = e->next) {
-        if (e->type == XML_ELEMENT_NODE && !e->ns &&
-            strcmp((const char *)e->name, "metadata") == 0)
-            metadata = e;
+    for (xmlNode *e = domain->children; e; e = e->next) {
+        if (e->type != XML_ELEMENT_NODE || e->ns || strcmp((const char *)e->name, "metadata") != 0)
+            continue;
+        if (metadata) {
+            g_set_error(error, DR_ERROR, DR_ERROR_XML,
+                        _("line %1$ld: the domain has a second <metadata>; keep one"),
+                        xmlGetLineNo(e));
+            return NULL;
+        }
+        metadata = e;
     }
     if (!metadata) {
         g_set_error(error, DR_ERROR, DR_ERROR_XML,
@@ -474,10 +523,21 @@ policy_in_domain(xmlNode *domain, GError **error)
         return NULL;
     }
     for (xmlNode *e = metadata->children; e; e = e->next) {
-        if (e->type == XML_ELEMENT_NODE && e->ns &&
-            strcmp((const char *)e->ns->href, DR_POLICY_NS) == 0)
-            return e;
+        if (e->type != XML_ELEMENT_NODE || !e->ns ||
+            strcmp((const char *)e->ns->href, DR_POLICY_NS) != 0)
+            continue;
+        if (found) {
+            /* libvirt keeps one element per namespace: which one would
+             * it be?  Refuse rather than judge by the first. */
+            g_set_error(error, DR_ERROR, DR_ERROR_XML,
+                        _("line %1$ld: the domain's <metadata> has a second element in the namespace %2$s (the first is on line %3$ld); keep one"),
+                        xmlGetLineNo(e), DR_POLICY_NS, xmlGetLineNo(found));
+            return NULL;
+        }
+        found = e;
     }
+    if (found)
+        return found;
     g_set_error(error, DR_ERROR, DR_ERROR_XML,
                 _("line %1$ld: the domain's <metadata> has no element in the namespace %2$s"),
                 xmlGetLineNo(metadata), DR_POLICY_NS);
@@ -488,6 +548,7 @@ static DrPolicy *
 policy_from_element(xmlDoc *doc, xmlNode *root, const char *schema_dir, GError **error)
 {
     g_autoptr(DrPolicy) p = dr_policy_new();
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
 
     /* Our own checks first, for messages that name the line and the
      * key; then the schema, which must agree. */
@@ -508,6 +569,14 @@ policy_from_element(xmlDoc *doc, xmlNode *root, const char *schema_dir, GError *
                         xmlGetLineNo(e), (const char *)e->name);
             return NULL;
         }
+        if (g_hash_table_contains(seen, e->name)) {
+            xmlNode *first = g_hash_table_lookup(seen, e->name);
+            g_set_error(error, DR_ERROR, DR_ERROR_XML,
+                        _("line %1$ld: <%2$s> is given a second time (first on line %3$ld): put all its attributes on one element"),
+                        xmlGetLineNo(e), (const char *)e->name, xmlGetLineNo(first));
+            return NULL;
+        }
+        g_hash_table_insert(seen, (gpointer)e->name, e);
         for (xmlAttr *a = e->properties; a; a = a->next) {
             g_autofree char *key = g_strdup_printf("%s.%s", (const char *)e->name,
                                                    (const char *)a->name);
@@ -518,12 +587,6 @@ policy_from_element(xmlDoc *doc, xmlNode *root, const char *schema_dir, GError *
                 g_set_error(error, DR_ERROR, DR_ERROR_XML,
                             _("line %1$ld: unknown attribute '%2$s' of <%3$s>: it has %4$s"),
                             xmlGetLineNo(e), (const char *)a->name, (const char *)e->name, known);
-                return NULL;
-            }
-            if (g_hash_table_contains(p->values, key)) {
-                g_set_error(error, DR_ERROR, DR_ERROR_XML,
-                            _("line %1$ld: <%2$s> is given more than once"),
-                            xmlGetLineNo(e), (const char *)e->name);
                 return NULL;
             }
             if (!dr_policy_set(p, key, value ? value : "", &err)) {
@@ -539,9 +602,9 @@ policy_from_element(xmlDoc *doc, xmlNode *root, const char *schema_dir, GError *
 }
 
 DrPolicy *
-dr_policy_parse(const char *xml, const char *schema_dir, GError **error)
+dr_policy_parse(const char *xml, gssize len, const char *schema_dir, GError **error)
 {
-    g_autoptr(xmlDoc) doc = read_document(xml, error);
+    g_autoptr(xmlDoc) doc = read_document(xml, len, error);
     xmlNode *root;
 
     if (!doc)
@@ -570,7 +633,7 @@ set_namespace(xmlNode *node, xmlNs *ns)
 static DrPolicy *
 parse_from_libvirt(const char *xml, const char *schema_dir, GError **error)
 {
-    g_autoptr(xmlDoc) doc = read_document(xml, error);
+    g_autoptr(xmlDoc) doc = read_document(xml, -1, error);
     xmlNode *root;
 
     if (!doc)
@@ -607,11 +670,14 @@ dr_policy_load(virDomainPtr dom, unsigned int flags, const char *schema_dir, GEr
 {
     char *raw = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, DR_POLICY_NS, flags);
     g_autofree char *xml = NULL;
+    g_autoptr(GError) err = NULL;
+    DrPolicy *p;
 
     if (!raw) {
-        virErrorPtr err = virGetLastError();
-        if (err && err->code == VIR_ERR_NO_DOMAIN_METADATA) {
+        virErrorPtr verr = virGetLastError();
+        if (verr && verr->code == VIR_ERR_NO_DOMAIN_METADATA) {
             virResetLastError();
+            g_debug("domain %s has no policy (flags 0x%x)", virDomainGetName(dom), flags);
             return dr_policy_new();
         }
         set_libvirt_error(error, dom, _("read the policy"));
@@ -619,14 +685,46 @@ dr_policy_load(virDomainPtr dom, unsigned int flags, const char *schema_dir, GEr
     }
     xml = g_strdup(raw);
     free(raw);
-    return parse_from_libvirt(xml, schema_dir, error);
+    g_debug("domain %s: stored policy (flags 0x%x): %s", virDomainGetName(dom), flags, xml);
+    if (!(p = parse_from_libvirt(xml, schema_dir, &err))) {
+        g_set_error(error, DR_ERROR, DR_ERROR_STORED_POLICY,
+                    _("The policy stored in domain '%1$s' is not valid: %2$s"),
+                    virDomainGetName(dom), err->message);
+        return NULL;
+    }
+    return p;
 }
 
 gboolean
-dr_policy_store(virDomainPtr dom, const DrPolicy *p, unsigned int flags, GError **error)
+dr_policy_check(const DrPolicy *p, const char *schema_dir, GError **error)
+{
+    g_autofree char *xml = dr_policy_format(p);
+    g_autoptr(DrPolicy) back = NULL;
+    g_autoptr(GError) err = NULL;
+
+    if (!(back = dr_policy_parse(xml, -1, schema_dir, &err))) {
+        g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                    _("The policy would not be valid once stored, so it was not: %1$s"), err->message);
+        return FALSE;
+    }
+    if (!dr_policy_equal(back, p)) {
+        g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                    _("The policy would read back differently once stored, so it was not"));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean
+dr_policy_store(virDomainPtr dom, const DrPolicy *p, unsigned int flags,
+                const char *schema_dir, GError **error)
 {
     g_autofree char *xml = dr_policy_is_empty(p) ? NULL : format_policy(p, FALSE);
 
+    if (!dr_policy_check(p, schema_dir, error))
+        return FALSE;
+    g_debug("domain %s: storing policy (flags 0x%x): %s", virDomainGetName(dom), flags,
+            xml ? xml : "(none)");
     if (virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, xml, xml ? DR_POLICY_PREFIX : NULL,
                              DR_POLICY_NS, flags) < 0) {
         set_libvirt_error(error, dom, _("store the policy"));

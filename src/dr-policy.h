@@ -30,6 +30,8 @@ G_BEGIN_DECLS
 
 #define DR_POLICY_NS "https://virt-dirtyrate.org/xmlns/policy/1"
 #define DR_POLICY_PREFIX "dirtyrate"
+/* The largest policy document (or domain XML holding one) read. */
+#define DR_POLICY_MAX_BYTES (1024 * 1024)
 
 typedef enum {
     DR_POLICY_TYPE_ENUM,
@@ -67,6 +69,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DrPolicy, dr_policy_free)
  * dr_policy_parse:
  * @xml: a policy document (the <policy> element), or a whole domain XML
  *       whose <metadata> holds one
+ * @len: its length in bytes, or -1 when NUL-terminated; a NUL byte
+ *       within @len is refused, as is more than DR_POLICY_MAX_BYTES
  *
  * Checks it against schemas/policy.rng (found in @schema_dir, or the
  * installed one when NULL), then every value against its key's range.
@@ -74,7 +78,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DrPolicy, dr_policy_free)
  * Returns: the policy, or NULL with @error naming the line, the key or
  * the value that was wrong.
  */
-DrPolicy *dr_policy_parse(const char *xml, const char *schema_dir, GError **error);
+DrPolicy *dr_policy_parse(const char *xml, gssize len, const char *schema_dir, GError **error);
 
 /* The policy as a document; absent settings are left out. */
 char *dr_policy_format(const DrPolicy *p);
@@ -97,12 +101,17 @@ gboolean dr_policy_is_empty(const DrPolicy *p);
 /* ---- in a domain ----------------------------------------------------- */
 
 /* @flags: VIR_DOMAIN_AFFECT_CURRENT, _LIVE or _CONFIG.  A domain without
- * a policy gives an empty policy (all defaults). */
+ * a policy gives an empty policy (all defaults); one whose stored policy
+ * is not valid gives DR_ERROR_STORED_POLICY, and only storing a new
+ * policy (an empty one removes it) mends it. */
 DrPolicy *dr_policy_load(virDomainPtr dom, unsigned int flags, const char *schema_dir,
                          GError **error);
-/* Stores @p (an empty policy removes the element).  Other namespaces'
- * metadata are not touched. */
+/* Checks that @p, once formatted, follows the schema and reads back as
+ * @p; FALSE with @error saying why not. */
+gboolean dr_policy_check(const DrPolicy *p, const char *schema_dir, GError **error);
+/* Checks @p (dr_policy_check), then stores it (an empty policy removes
+ * the element).  Other namespaces' metadata are not touched. */
 gboolean dr_policy_store(virDomainPtr dom, const DrPolicy *p, unsigned int flags,
-                         GError **error);
+                         const char *schema_dir, GError **error);
 
 G_END_DECLS

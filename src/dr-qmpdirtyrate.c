@@ -74,9 +74,11 @@ parse_vcpus(JsonNode *n, DrQmpDirtyRateInfo *info, GError **error)
     for (guint i = 0; i < len; i++) {
         JsonNode *e = json_array_get_element(a, i);
         int64_t id, rate;
+        /* The error names the array, once: the fields' own errors are
+         * not asked for. */
         if (!JSON_NODE_HOLDS_OBJECT(e) ||
-            !get_int(json_node_get_object(e), "id", 0, DR_QMP_VCPUS_MAX - 1, TRUE, NULL, &id, error) ||
-            !get_int(json_node_get_object(e), "dirty-rate", 0, DR_QMP_RATE_MAX, TRUE, NULL, &rate, error))
+            !get_int(json_node_get_object(e), "id", 0, DR_QMP_VCPUS_MAX - 1, TRUE, NULL, &id, NULL) ||
+            !get_int(json_node_get_object(e), "dirty-rate", 0, DR_QMP_RATE_MAX, TRUE, NULL, &rate, NULL))
             return bad_field(error, "vcpu-dirty-rate");
         for (guint j = 0; j < i; j++) {
             if (info->vcpus[j].id == (int)id)

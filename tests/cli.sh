@@ -13,6 +13,9 @@ export LANG=C LC_ALL=C LIBVIRT_DEFAULT_URI=test:///default
 export DR_SCHEMA_DIR=$abs_top_srcdir/schemas
 # Paths in .args files are relative to the source tree.
 cd "$abs_top_srcdir" || exit 99
+# No case at all is a broken test tree, not a pass.
+set -- "$srcdir"/*.args
+[ -f "$1" ] || { echo "FAIL: no golden cases in $srcdir"; exit 1; }
 fail=0
 n=0
 for args in "$srcdir"/*.args; do

@@ -2,7 +2,8 @@
 # Every policy XML under xml/ and tests/ against schemas/policy.rng:
 # with xmllint (the grammar alone) and with virsh-dirtyrate's own
 # validation (the grammar, then each value's range).  Files named
-# *-invalid.xml must fail; the others must pass both.
+# *-invalid.xml must fail with the error that tests/policy/expected-errors
+# names for them; the others must pass both.
 set -u
 top=${abs_top_srcdir:?}
 prog=${abs_top_builddir:?}/virsh-ext/virsh-dirtyrate
@@ -13,10 +14,18 @@ for f in "$top"/xml/policy-*.xml "$top"/tests/policy/*.xml; do
     name=${f#"$top"/}
     case $f in
     *-invalid.xml)
-        if "$prog" domdirtyrate-policy --validate "$f" >/dev/null 2>&1; then
+        want=$(awk -F '\t' -v f="$(basename "$f")" '$1 == f { print $2 }' \
+               "$top/tests/policy/expected-errors")
+        if [ -z "$want" ]; then
+            echo "FAIL: $name is not in tests/policy/expected-errors"; fail=$((fail + 1))
+        elif got=$("$prog" domdirtyrate-policy --validate "$f" 2>&1); then
             echo "FAIL: $name was accepted"; fail=$((fail + 1))
         else
-            echo "PASS: $name refused"; pass=$((pass + 1))
+            case $got in
+            *"$want"*) echo "PASS: $name refused: $want"; pass=$((pass + 1)) ;;
+            *) echo "FAIL: $name refused for another reason: $got (wanted: $want)"
+               fail=$((fail + 1)) ;;
+            esac
         fi ;;
     *)
         if xmllint --noout --relaxng "$top/schemas/policy.rng" "$f" 2>/dev/null &&

@@ -136,7 +136,7 @@ vdr_cmd_compress(VdrControl *ctl, const VdrCmd *cmd, GError **error)
     if (!dr_compress_params_check(&params, error))
         return FALSE;
 
-    if (!(dom = vdr_domain_lookup(ctl->conn, vdr_cmd_get_string(cmd, "domain"), error)))
+    if (!(dom = vdr_domain_lookup(ctl, vdr_cmd_get_string(cmd, "domain"), error)))
         return FALSE;
     if (!(est = dr_compress_estimate(dom, &params, NULL, error)))
         return FALSE;

@@ -274,7 +274,7 @@ vdr_cmd_dirtyrate(VdrControl *ctl, const VdrCmd *cmd, GError **error)
                     _("An interval of %1$u seconds is out of range: use 0 to 3600"), interval_s);
         return FALSE;
     }
-    if (!(dom = vdr_domain_lookup(ctl->conn, vdr_cmd_get_string(cmd, "domain"), error)))
+    if (!(dom = vdr_domain_lookup(ctl, vdr_cmd_get_string(cmd, "domain"), error)))
         return FALSE;
     /* Decide and refuse before the first measurement starts. */
     if (!dr_measurer_resolve(m, dom, &req, &resolved, error))
@@ -338,7 +338,7 @@ vdr_cmd_wss(VdrControl *ctl, const VdrCmd *cmd, GError **error)
         periods[n++] = p * 1000;
     periods[n++] = max_s * 1000;
 
-    if (!(dom = vdr_domain_lookup(ctl->conn, vdr_cmd_get_string(cmd, "domain"), error)) ||
+    if (!(dom = vdr_domain_lookup(ctl, vdr_cmd_get_string(cmd, "domain"), error)) ||
         !dr_measurer_resolve(m, dom, &req, &resolved, error))
         return FALSE;
     prog.live = !ctl->quiet && !vdr_cmd_has(cmd, "json") && isatty(fileno(ctl->err));
@@ -412,7 +412,7 @@ vdr_cmd_caps(VdrControl *ctl, const VdrCmd *cmd, GError **error)
     gboolean json = vdr_cmd_has(cmd, "json");
     g_autoptr(JsonBuilder) b = json_builder_new();
 
-    if (!(dom = vdr_domain_lookup(ctl->conn, vdr_cmd_get_string(cmd, "domain"), error)) ||
+    if (!(dom = vdr_domain_lookup(ctl, vdr_cmd_get_string(cmd, "domain"), error)) ||
         !(p = dr_measurer_probe(m, dom, error)))
         return FALSE;
 

@@ -5,7 +5,9 @@
 #include <config.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <glib/gi18n-lib.h>
@@ -34,29 +36,72 @@ const VdrOptDef vdr_opts_policy[] = {
     { NULL }
 };
 
+/* The schema: $DR_SCHEMA_DIR, else the source tree's when this program
+ * runs from the build tree, else the installed one (NULL). */
 static const char *
 schema_dir(void)
 {
-    return g_getenv("DR_SCHEMA_DIR");
+    static const char *dir;
+    static gsize once;
+
+    if (g_once_init_enter(&once)) {
+        g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+        dir = g_getenv("DR_SCHEMA_DIR");
+        if (!dir && exe && g_str_has_prefix(exe, DR_BUILDDIR "/"))
+            dir = DR_SRCDIR_SCHEMAS;
+        g_debug("policy schema directory: %s", dir ? dir : "(installed)");
+        g_once_init_leave(&once, 1);
+    }
+    return dir;
 }
 
+/* Reads a policy file: a regular file only (not a FIFO or a device,
+ * which could block or never end), and at most the limit plus one byte,
+ * whatever size it claims. */
 static gboolean
-read_file(const char *path, char **text, GError **error)
+read_file(const char *path, char **text, gsize *len, GError **error)
 {
-    g_autoptr(GError) err = NULL;
-    gsize len;
+    g_autofree char *buf = NULL;
+    struct stat st;
+    gsize got = 0;
+    int fd;
 
-    if (!g_file_get_contents(path, text, &len, &err)) {
+    if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)) < 0) {
         g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
-                    _("Cannot read policy file '%1$s': %2$s"), path, err->message);
+                    _("Cannot read policy file '%1$s': %2$s"), path, g_strerror(errno));
         return FALSE;
     }
-    if (len > 1024 * 1024) {
-        g_clear_pointer(text, g_free);
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
         g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
-                    _("Policy file '%1$s' is larger than 1 MiB"), path);
+                    _("Policy file '%1$s' is not a regular file"), path);
         return FALSE;
     }
+    buf = g_malloc(DR_POLICY_MAX_BYTES + 2);
+    while (got <= DR_POLICY_MAX_BYTES) {
+        ssize_t r = read(fd, buf + got, DR_POLICY_MAX_BYTES + 1 - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int e = errno;
+            close(fd);
+            g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                        _("Cannot read policy file '%1$s': %2$s"), path, g_strerror(e));
+            return FALSE;
+        }
+        if (r == 0)
+            break;
+        got += (gsize)r;
+    }
+    close(fd);
+    if (got > DR_POLICY_MAX_BYTES) {
+        g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                    _("Policy file '%1$s' is larger than %2$d bytes"), path, DR_POLICY_MAX_BYTES);
+        return FALSE;
+    }
+    buf[got] = '\0';
+    *len = got;
+    *text = g_steal_pointer(&buf);
     return TRUE;
 }
 
@@ -65,11 +110,12 @@ parse_file(const char *path, GError **error)
 {
     g_autofree char *text = NULL;
     g_autoptr(GError) err = NULL;
+    gsize len;
     DrPolicy *p;
 
-    if (!read_file(path, &text, error))
+    if (!read_file(path, &text, &len, error))
         return NULL;
-    if (!(p = dr_policy_parse(text, schema_dir(), &err)))
+    if (!(p = dr_policy_parse(text, (gssize)len, schema_dir(), &err)))
         g_set_error(error, DR_ERROR, err->code, _("%1$s: %2$s"), path, err->message);
     return p;
 }
@@ -207,9 +253,10 @@ edit_policy(VdrControl *ctl, const DrPolicy *current, gboolean *changed, GError 
     for (;;) {
         g_autofree char *text = NULL;
         g_autoptr(GError) perr = NULL;
+        gsize len;
         DrPolicy *p;
 
-        if (!run_editor(path, error) || !read_file(path, &text, error)) {
+        if (!run_editor(path, error) || !read_file(path, &text, &len, error)) {
             g_unlink(path);
             return NULL;
         }
@@ -218,7 +265,7 @@ edit_policy(VdrControl *ctl, const DrPolicy *current, gboolean *changed, GError 
             *changed = FALSE;
             return dr_policy_copy(current);
         }
-        if ((p = dr_policy_parse(text, schema_dir(), &perr))) {
+        if ((p = dr_policy_parse(text, (gssize)len, schema_dir(), &perr))) {
             g_unlink(path);
             *changed = !dr_policy_equal(p, current);
             return p;
@@ -259,21 +306,105 @@ apply_sets(DrPolicy *p, GStrv sets, GError **error)
     return TRUE;
 }
 
+/* A stored policy that cannot be read is mended by replacing it: say
+ * how, as the library does not know our options. */
+static void
+hint_stored_policy(GError **error, const char *domain)
+{
+    if (error && *error && g_error_matches(*error, DR_ERROR, DR_ERROR_STORED_POLICY)) {
+        g_autofree char *msg = g_strdup((*error)->message);
+        g_clear_error(error);
+        g_set_error(error, DR_ERROR, DR_ERROR_STORED_POLICY,
+                    _("%1$s; 'domdirtyrate-policy %2$s --remove' deletes it, and --file replaces it"),
+                    msg, domain);
+    }
+}
+
+typedef struct {
+    unsigned int flags;
+    const char *name; /* "live", "config", "current" */
+} Target;
+
+/* One target, or live and config as two, each changed on its own. */
+static size_t
+targets_of(const VdrCmd *cmd, Target targets[2])
+{
+    gboolean live = vdr_cmd_has(cmd, "live"), config = vdr_cmd_has(cmd, "config");
+    size_t n = 0;
+
+    if (live)
+        targets[n++] = (Target){ VIR_DOMAIN_AFFECT_LIVE, N_("live") };
+    if (config)
+        targets[n++] = (Target){ VIR_DOMAIN_AFFECT_CONFIG, N_("config") };
+    if (!n)
+        targets[n++] = (Target){ VIR_DOMAIN_AFFECT_CURRENT, N_("current") };
+    return n;
+}
+
+static void
+report(VdrControl *ctl, const Target *t, size_t ntargets, const char *what)
+{
+    if (ctl->quiet)
+        return;
+    if (ntargets > 1)
+        fprintf(ctl->out, "%s (%s)\n", what, _(t->name));
+    else
+        fprintf(ctl->out, "%s\n", what);
+}
+
+/* Computes the next policy for one target from its own current one:
+ * NULL with @error on failure; *@changed says whether to store it. */
+static DrPolicy *
+next_policy(const VdrCmd *cmd, virDomainPtr dom, const Target *t,
+            const DrPolicy *given, const DrPolicy *edited, gboolean *changed, GError **error)
+{
+    g_autoptr(DrPolicy) current = NULL;
+    g_autoptr(GError) err = NULL;
+    g_auto(GStrv) sets = vdr_cmd_get_strings(cmd, "set");
+    DrPolicy *next;
+
+    current = dr_policy_load(dom, t->flags, schema_dir(), &err);
+    if (!current && !g_error_matches(err, DR_ERROR, DR_ERROR_STORED_POLICY)) {
+        g_propagate_error(error, g_steal_pointer(&err));
+        return NULL;
+    }
+    if (sets) {
+        /* --set changes a policy that must be readable. */
+        if (!current) {
+            g_propagate_error(error, g_steal_pointer(&err));
+            hint_stored_policy(error, vdr_cmd_get_string(cmd, "domain"));
+            return NULL;
+        }
+        next = dr_policy_copy(current);
+        if (!apply_sets(next, sets, error)) {
+            dr_policy_free(next);
+            return NULL;
+        }
+    } else {
+        next = dr_policy_copy(given ? given : edited);
+    }
+    /* An unreadable stored policy is always replaced. */
+    *changed = !current || !dr_policy_equal(current, next);
+    return next;
+}
+
 gboolean
 vdr_cmd_policy(VdrControl *ctl, const VdrCmd *cmd, GError **error)
 {
     g_autoptr(virDomain) dom = NULL;
-    g_autoptr(DrPolicy) current = NULL;
-    g_autoptr(DrPolicy) next = NULL;
+    g_autoptr(DrPolicy) given = NULL;
+    g_autoptr(DrPolicy) edited = NULL;
+    g_autoptr(DrPolicy) shown = NULL;
     g_auto(GStrv) sets = vdr_cmd_get_strings(cmd, "set");
     const char *domain = vdr_cmd_get_string(cmd, "domain");
     gboolean json = vdr_cmd_has(cmd, "json");
-    gboolean changed = TRUE;
-    unsigned int flags = VIR_DOMAIN_AFFECT_CURRENT;
-    const char *which = _("current");
+    gboolean remove = vdr_cmd_has(cmd, "remove");
+    Target targets[2];
+    size_t ntargets = targets_of(cmd, targets);
     int actions = (sets != NULL) + vdr_cmd_has(cmd, "file") + vdr_cmd_has(cmd, "edit") +
-                  vdr_cmd_has(cmd, "remove") + vdr_cmd_has(cmd, "validate");
+                  remove + vdr_cmd_has(cmd, "validate");
 
+    /* Every check of the arguments comes before any connection. */
     if (actions > 1) {
         g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
                     _("Options --set, --file, --edit, --remove and --validate are mutually exclusive"));
@@ -283,14 +414,6 @@ vdr_cmd_policy(VdrControl *ctl, const VdrCmd *cmd, GError **error)
         g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
                     _("Option --current is mutually exclusive with --live and --config"));
         return FALSE;
-    }
-    if (vdr_cmd_has(cmd, "live")) {
-        flags = VIR_DOMAIN_AFFECT_LIVE;
-        which = _("live");
-    }
-    if (vdr_cmd_has(cmd, "config")) {
-        flags = vdr_cmd_has(cmd, "live") ? flags | VIR_DOMAIN_AFFECT_CONFIG : VIR_DOMAIN_AFFECT_CONFIG;
-        which = vdr_cmd_has(cmd, "live") ? _("live and config") : _("config");
     }
 
     if (vdr_cmd_has(cmd, "validate")) {
@@ -313,10 +436,22 @@ vdr_cmd_policy(VdrControl *ctl, const VdrCmd *cmd, GError **error)
                     _("Command 'domdirtyrate-policy' needs option --domain"));
         return FALSE;
     }
+    if (actions == 0 && ntargets > 1) {
+        g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                    _("Show one policy at a time: --live or --config, not both"));
+        return FALSE;
+    }
+    if (actions > 0 && ctl->readonly) {
+        g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                    _("Changing the policy needs a read-write connection, but --readonly was given"));
+        return FALSE;
+    }
 
     /* Parse what we are given before talking to libvirt at all. */
-    if (vdr_cmd_has(cmd, "file") && !(next = parse_file(vdr_cmd_get_string(cmd, "file"), error)))
+    if (vdr_cmd_has(cmd, "file") && !(given = parse_file(vdr_cmd_get_string(cmd, "file"), error)))
         return FALSE;
+    if (remove)
+        given = dr_policy_new();
     if (sets) {
         g_autoptr(DrPolicy) probe = dr_policy_new();
         if (!apply_sets(probe, sets, error))
@@ -324,43 +459,64 @@ vdr_cmd_policy(VdrControl *ctl, const VdrCmd *cmd, GError **error)
     }
 
     if (!vdr_control_connect(ctl, actions == 0, error) ||
-        !(dom = vdr_domain_lookup(ctl->conn, domain, error)))
+        !(dom = vdr_domain_lookup(ctl, domain, error)))
         return FALSE;
     if (actions == 0) {
-        if (!(current = dr_policy_load(dom, flags, schema_dir(), error)))
+        if (!(shown = dr_policy_load(dom, targets[0].flags, schema_dir(), error))) {
+            hint_stored_policy(error, domain);
             return FALSE;
-        print_policy(ctl->out, virDomainGetName(dom), which, current, json);
+        }
+        print_policy(ctl->out, virDomainGetName(dom), _(targets[0].name), shown, json);
         return TRUE;
     }
 
-    if (vdr_cmd_has(cmd, "remove")) {
-        next = dr_policy_new();
-    } else if (sets || vdr_cmd_has(cmd, "edit")) {
-        /* Changes start from what is stored: with --config and --live
-         * together, from the live one. */
-        unsigned int from = flags & VIR_DOMAIN_AFFECT_LIVE ? VIR_DOMAIN_AFFECT_LIVE : flags;
-        if (!(current = dr_policy_load(dom, from, schema_dir(), error)))
-            return FALSE;
-        if (sets) {
-            next = dr_policy_copy(current);
-            if (!apply_sets(next, sets, error))
+    if (vdr_cmd_has(cmd, "edit")) {
+        /* One edit for both targets only when they agree: otherwise the
+         * settings of one would be lost in the other. */
+        g_autoptr(DrPolicy) start = NULL;
+        gboolean changed;
+        for (size_t i = 0; i < ntargets; i++) {
+            g_autoptr(DrPolicy) p = dr_policy_load(dom, targets[i].flags, schema_dir(), error);
+            if (!p) {
+                hint_stored_policy(error, domain);
                 return FALSE;
-        } else if (!(next = edit_policy(ctl, current, &changed, error))) {
-            return FALSE;
+            }
+            if (start && !dr_policy_equal(start, p)) {
+                g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                            _("The live and config policies of domain '%1$s' differ: edit one at a time, with --live or --config"),
+                            virDomainGetName(dom));
+                return FALSE;
+            }
+            if (!start)
+                start = g_steal_pointer(&p);
         }
+        if (!(edited = edit_policy(ctl, start, &changed, error)))
+            return FALSE;
     }
-    if (!changed) {
-        if (!ctl->quiet)
-            fprintf(ctl->out, _("Migration policy of domain '%1$s' not changed\n"), virDomainGetName(dom));
-        return TRUE;
+
+    for (size_t i = 0; i < ntargets; i++) {
+        const Target *t = &targets[i];
+        g_autoptr(DrPolicy) next = NULL;
+        g_autofree char *msg = NULL;
+        gboolean changed = FALSE;
+
+        if (!(next = next_policy(cmd, dom, t, given, edited, &changed, error)))
+            return FALSE;
+        if (!changed) {
+            msg = g_strdup_printf(remove ? _("Domain '%1$s' has no migration policy: nothing removed") :
+                                  _("Migration policy of domain '%1$s' unchanged"),
+                                  virDomainGetName(dom));
+        } else {
+            if (!dr_policy_store(dom, next, t->flags, schema_dir(), error))
+                return FALSE;
+            msg = g_strdup_printf(remove ? _("Migration policy of domain '%1$s' removed") :
+                                  _("Migration policy of domain '%1$s' updated"),
+                                  virDomainGetName(dom));
+        }
+        if (json && i == 0)
+            print_policy(ctl->out, virDomainGetName(dom), _(t->name), next, TRUE);
+        else if (!json)
+            report(ctl, t, ntargets, msg);
     }
-    if (!dr_policy_store(dom, next, flags, error))
-        return FALSE;
-    if (json)
-        print_policy(ctl->out, virDomainGetName(dom), which, next, TRUE);
-    else if (!ctl->quiet)
-        fprintf(ctl->out, vdr_cmd_has(cmd, "remove") ?
-                _("Migration policy of domain '%1$s' removed\n") :
-                _("Migration policy of domain '%1$s' updated\n"), virDomainGetName(dom));
     return TRUE;
 }

@@ -69,7 +69,8 @@ typedef struct {
 /* The control block: global options and the connection. */
 struct _VdrControl {
     char *uri;
-    gboolean readonly;
+    gboolean readonly;      /* -r */
+    gboolean want_readonly; /* the command reads only */
     gboolean quiet;
     virConnectPtr conn;
     FILE *out;

@@ -9,10 +9,17 @@
 #include "vdr-domain.h"
 
 virDomainPtr
-vdr_domain_lookup(virConnectPtr conn, const char *name, GError **error)
+vdr_domain_lookup(VdrControl *ctl, const char *name, GError **error)
 {
     virDomainPtr dom = NULL;
+    virConnectPtr conn;
     guint64 id;
+
+    /* The connection is opened here, after the command has checked its
+     * arguments: a wrong option is reported before a connection fails. */
+    if (!ctl->conn && !vdr_control_connect(ctl, ctl->want_readonly, error))
+        return NULL;
+    conn = ctl->conn;
 
     if (g_ascii_string_to_unsigned(name, 10, 0, G_MAXINT, &id, NULL))
         dom = virDomainLookupByID(conn, (int)id);

@@ -39,18 +39,19 @@ ignore_libvirt_errors(void *opaque, virErrorPtr err)
     /* Errors are reported once, by the command, from the GError. */
 }
 
+/* The connection itself is opened when the command looks up its domain,
+ * after it has checked its arguments. */
 static gboolean
-connect_for(VdrControl *ctl, const VdrCmdDef *def, GError **error)
+check_connection_need(VdrControl *ctl, const VdrCmdDef *def, GError **error)
 {
-    if (def->conn == VDR_CONN_NONE || def->conn == VDR_CONN_BY_HANDLER)
-        return TRUE;
     if (def->conn == VDR_CONN_READWRITE && ctl->readonly) {
         g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
                     _("Command '%1$s' needs a read-write connection, but --readonly was given"),
                     def->name);
         return FALSE;
     }
-    return vdr_control_connect(ctl, def->conn == VDR_CONN_READONLY, error);
+    ctl->want_readonly = def->conn == VDR_CONN_READONLY;
+    return TRUE;
 }
 
 int
@@ -129,7 +130,7 @@ main(int argc, char **argv)
     }
 
     ok = (cmd = vdr_cmd_parse(def, cmd_argc, cmd_argv, &error)) &&
-         connect_for(&ctl, def, &error) &&
+         check_connection_need(&ctl, def, &error) &&
          def->handler(&ctl, cmd, &error);
     if (!ok)
         fprintf(stderr, _("error: %1$s\n"), error ? error->message : _("unknown error"));

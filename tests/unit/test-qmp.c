@@ -151,6 +151,11 @@ test_malformed(void)
         "invalid 'dirty-rate'",   /* measured without a rate */
         "invalid 'vcpu-dirty-rate'", /* a vCPU twice */
         "invalid 'sample-pages'", /* out of range */
+        "invalid 'vcpu-dirty-rate'", /* a vCPU id as a string */
+        "invalid 'vcpu-dirty-rate'", /* a negative vCPU rate */
+        "invalid 'vcpu-dirty-rate'", /* a vCPU without a rate */
+        "invalid 'vcpu-dirty-rate'", /* a vCPU id out of range */
+        "invalid 'vcpu-dirty-rate'", /* a vCPU that is not an object */
         "is not a QMP reply",     /* an array */
         "is not a QMP reply",     /* truncated */
     };
