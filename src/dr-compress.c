@@ -304,6 +304,7 @@ dr_compress_estimate(virDomainPtr dom, const DrCompressParams *params,
     g_autofree uint8_t *prev = NULL;
     g_autofree uint8_t *cur = NULL;
     uint8_t enc[PAGE];
+    DrCompressEstimate *est;
     double interval_sum = 0;
     gint64 start;
     unsigned int k;
@@ -380,7 +381,11 @@ dr_compress_estimate(virDomainPtr dom, const DrCompressParams *params,
         }
     }
 
-    return dr_compress_tally_finish(tally, dr_guest_mem_pages(mem),
-                                    interval_sum / ((double)k * params->rounds),
-                                    (double)(g_get_monotonic_time() - start) / 1e6);
+    est = dr_compress_tally_finish(tally, dr_guest_mem_pages(mem),
+                                   interval_sum / ((double)k * params->rounds),
+                                   (double)(g_get_monotonic_time() - start) / 1e6);
+    est->requested_interval_s = params->interval_ms / 1000.0;
+    g_debug("compress estimate: %u pages x %u rounds, interval %.3f s (asked %.3f s), %" G_GUINT64_FORMAT " changed",
+            est->pages, est->rounds, est->interval_s, est->requested_interval_s, est->changed);
+    return est;
 }

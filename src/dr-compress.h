@@ -60,6 +60,7 @@ typedef struct {
     unsigned int pages;          /* sampled */
     unsigned int rounds;         /* intervals observed */
     double interval_s;           /* mean time between a page's two reads */
+    double requested_interval_s; /* what was asked; reads can take longer */
     double elapsed_s;            /* wall time of the whole estimate */
     uint64_t ram_bytes;          /* guest RAM sampled from */
     uint64_t observations;       /* pages x rounds */

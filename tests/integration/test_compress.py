@@ -54,7 +54,14 @@ def test_human_output_shows_intervals(make_guest, vdr):
     assert r.returncode == 0, r.stderr
     m = re.search(r"Dirty fraction: +[\d.]+% per ([\d.]+) s interval \(95% CI", r.stdout)
     assert m, r.stdout
-    assert abs(float(m.group(1)) - 0.5) < 0.1, r.stdout
+    # What the output promises, not a wall-clock guess: the interval it
+    # reports is never shorter than asked (reads are scheduled, never
+    # early), and when it is over 10% longer, as on a busy host, the
+    # output says that 0.50 s was asked for.
+    achieved = float(m.group(1))
+    assert achieved >= 0.5 - 0.01, r.stdout
+    if achieved > 0.55:
+        assert "0.50 s was asked for; reading the pages took longer" in r.stdout, r.stdout
     assert g.is_running()
 
 

@@ -114,7 +114,7 @@ def test_edit(policy_guest, vdr, tmp_path, monkeypatch):
     # An editor that leaves the file alone: nothing changes.
     monkeypatch.setenv("EDITOR", write_editor(tmp_path, "true"))
     r = vdr("domdirtyrate-policy", g.name, "--edit")
-    assert r.returncode == 0 and "not changed" in r.stdout
+    assert r.returncode == 0 and "unchanged" in r.stdout
 
     # A broken edit: refused (no terminal to offer a retry), domain untouched.
     before = dumpxml(g)
@@ -233,5 +233,126 @@ def test_config_and_live_of_a_persistent_domain(testbed, vdr):
         assert subprocess.run(["virsh", "-c", drtestbed.SOURCE_URI, "dumpxml", "--inactive", name],
                               capture_output=True, text=True, check=True).stdout == out
     finally:
+        dom.undefine()
+        conn.close()
+
+
+# ---- hardening: each of these once stored, read or reported wrongly ----
+
+def test_stored_values_read_back(policy_guest, vdr):
+    """Values that were stored in a form the tool then refused to read
+    (1e-07%, 0Gbit/s): shown, and changed again, after being set."""
+    g = policy_guest
+    for key, value in (("xbzrle.max-cache", "0.0000001%"),
+                       ("network.bandwidth", "2147483648GiB/s"),
+                       ("xbzrle.cache", "9000000000000000001B")):
+        r = vdr("domdirtyrate-policy", g.name, "--set", f"{key}={value}")
+        assert r.returncode == 0, (key, r.stderr)
+        assert policy_example.read_policy(g.dom)[key] == value
+        r = vdr("domdirtyrate-policy", g.name)
+        assert r.returncode == 0 and value in r.stdout, (key, r.stderr)
+        assert vdr("domdirtyrate-policy", g.name, "--set", "xbzrle.use=on").returncode == 0
+    r = vdr("domdirtyrate-policy", g.name, "--set", "network.bandwidth=17179869184GiB/s")
+    assert r.returncode == 1 and "too large" in r.stderr, r.stderr
+    assert g.is_running()
+
+
+def test_nothing_to_change_writes_nothing(policy_guest, vdr):
+    g = policy_guest
+    r = vdr("domdirtyrate-policy", g.name, "--remove")
+    assert r.returncode == 0 and "has no migration policy: nothing removed" in r.stdout, r.stdout
+    assert vdr("domdirtyrate-policy", g.name, "--set", "xbzrle.use=on").returncode == 0
+    before = dumpxml(g)
+    for args in (["--set", "xbzrle.use=on"], ["--set", "xbzrle.cache="]):
+        r = vdr("domdirtyrate-policy", g.name, *args)
+        assert r.returncode == 0 and "unchanged" in r.stdout and "updated" not in r.stdout, r.stdout
+        assert dumpxml(g) == before
+    r = vdr("domdirtyrate-policy", g.name, "--remove")
+    assert r.returncode == 0 and "removed" in r.stdout
+    assert g.is_running()
+
+
+def test_bad_stored_policy_is_named_and_mended(policy_guest, vdr):
+    """A policy stored by another client that we cannot read: every
+    command says it is the stored one and how to mend it."""
+    import libvirt
+    g = policy_guest
+    g.dom.setMetadata(libvirt.VIR_DOMAIN_METADATA_ELEMENT,
+                      '<policy><xbzrle max-cache="1e-07%"/></policy>', "dirtyrate", NS,
+                      libvirt.VIR_DOMAIN_AFFECT_LIVE)
+    for args in ([], ["--set", "xbzrle.use=on"]):
+        r = vdr("domdirtyrate-policy", g.name, *args)
+        assert r.returncode == 1, args
+        assert f"The policy stored in domain '{g.name}' is not valid" in r.stderr, r.stderr
+        assert "--remove' deletes it" in r.stderr, r.stderr
+    r = vdr("domdirtyrate-policy", g.name, "--file",
+            os.path.join(TOP_SRCDIR, "xml", "policy-batch.xml"))
+    assert r.returncode == 0 and "updated" in r.stdout, r.stderr
+    assert policy_example.read_policy(g.dom)["network.bandwidth"] == "1Gbit/s"
+    assert g.is_running()
+
+
+def test_readonly_refuses_every_change_up_front(policy_guest, vdr, tmp_path, monkeypatch):
+    g = policy_guest
+    marker = tmp_path / "editor-ran"
+    monkeypatch.setenv("EDITOR", write_editor(tmp_path, f'touch "{marker}"'))
+    monkeypatch.delenv("VISUAL", raising=False)
+    before = dumpxml(g)
+    for args in (["--edit"], ["--set", "xbzrle.use=on"], ["--remove"],
+                 ["--file", os.path.join(TOP_SRCDIR, "xml", "policy-batch.xml")]):
+        r = vdr("-r", "domdirtyrate-policy", g.name, *args)
+        assert r.returncode == 1, args
+        assert "needs a read-write connection, but --readonly was given" in r.stderr, r.stderr
+    assert not marker.exists(), "the editor was opened on a read-only connection"
+    assert dumpxml(g) == before
+    assert g.is_running()
+
+
+def test_policy_files_are_read_with_bounds(policy_guest, vdr, tmp_path):
+    g = policy_guest
+    fifo = tmp_path / "fifo.xml"
+    os.mkfifo(fifo)
+    big = tmp_path / "big.xml"
+    with open(big, "wb") as f:
+        f.truncate(50 * 1024 * 1024)
+    cases = [("/dev/zero", "is not a regular file"),
+             (str(fifo), "is not a regular file"),
+             (str(big), "is larger than 1048576 bytes")]
+    before = dumpxml(g)
+    for path, says in cases:
+        for args in (["--validate", path], [g.name, "--file", path]):
+            # A FIFO blocked forever: the timeout fails the test instead.
+            r = vdr("domdirtyrate-policy", *args, timeout=60)
+            assert r.returncode == 1 and says in r.stderr, (args, r.stderr)
+    assert dumpxml(g) == before
+    assert g.is_running()
+
+
+def test_live_and_config_each_keep_their_own(testbed, vdr):
+    """--live --config --set applies the change to each target's own
+    policy: a setting only the config has is kept there."""
+    import libvirt
+    conn = testbed.connect("source")
+    name = "drtest-live-config-policy"
+    xml = drtestbed.domain_xml(name, testbed.kernel, testbed.initrd, drtestbed.Workload(wss_mib=16, rate=256))
+    dom = conn.defineXML(xml)
+    try:
+        dom.create()
+        assert vdr("domdirtyrate-policy", name, "--config", "--set", "limits.max-time=20min").returncode == 0
+        assert vdr("domdirtyrate-policy", name, "--live", "--set", "xbzrle.use=on").returncode == 0
+        r = vdr("domdirtyrate-policy", name, "--live", "--config", "--set", "xbzrle.cache=1GiB")
+        assert r.returncode == 0, r.stderr
+        assert "updated (live)" in r.stdout and "updated (config)" in r.stdout, r.stdout
+        assert policy_example.read_policy(dom, libvirt.VIR_DOMAIN_AFFECT_CONFIG) == {
+            "limits.max-time": "20min", "xbzrle.cache": "1GiB"}
+        assert policy_example.read_policy(dom, libvirt.VIR_DOMAIN_AFFECT_LIVE) == {
+            "xbzrle.use": "on", "xbzrle.cache": "1GiB"}
+        # --edit cannot keep both: refused while they differ.
+        r = vdr("domdirtyrate-policy", name, "--live", "--config", "--edit")
+        assert r.returncode == 1 and "differ: edit one at a time" in r.stderr, r.stderr
+        assert dom.state()[0] == libvirt.VIR_DOMAIN_RUNNING
+    finally:
+        if dom.isActive():
+            dom.destroy()
         dom.undefine()
         conn.close()
