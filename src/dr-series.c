@@ -93,15 +93,16 @@ dr_series_measure(DrMeasurer *m, virDomainPtr dom, const DrDirtyRateRequest *req
     gint64 t0 = g_get_monotonic_time();
     gboolean pooled = TRUE;
 
-    if (count < 1 || count > 1000) {
+    if (count < DR_SERIES_COUNT_MIN || count > DR_SERIES_COUNT_MAX) {
         g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
-                    _("A series of %1$u measurements is out of range: use 1 to 1000"), count);
+                    _("A series of %1$u measurements is out of range: use %2$d to %3$d"),
+                    count, DR_SERIES_COUNT_MIN, DR_SERIES_COUNT_MAX);
         return NULL;
     }
-    if (interval_ms > 3600 * 1000) {
+    if (interval_ms > DR_SERIES_INTERVAL_MS_MAX) {
         g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
-                    _("An interval of %1$u ms between measurements is out of range: use 0 to 3600 seconds"),
-                    interval_ms);
+                    _("An interval of %1$u ms between measurements is out of range: use 0 to %2$d ms"),
+                    interval_ms, DR_SERIES_INTERVAL_MS_MAX);
         return NULL;
     }
     s->items = g_new0(DrDirtyRate *, count);

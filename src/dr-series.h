@@ -8,6 +8,11 @@
 
 G_BEGIN_DECLS
 
+/* A series: how many measurements, and how far apart (start to start). */
+#define DR_SERIES_COUNT_MIN 1
+#define DR_SERIES_COUNT_MAX 1000
+#define DR_SERIES_INTERVAL_MS_MAX (3600 * 1000)
+
 typedef struct {
     size_t n;
     double mean;

@@ -116,14 +116,16 @@ dr_wss_measure(DrMeasurer *m, virDomainPtr dom, const DrDirtyRateRequest *base,
     g_autofree DrWssPoint *points = NULL;
     const DrProbe *probe;
 
-    if (nperiods < 2 || nperiods > 32) {
+    if (nperiods < DR_WSS_PERIODS_MIN || nperiods > DR_WSS_PERIODS_MAX) {
         g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
-                    _("A working-set estimate needs 2 to 32 periods, not %1$zu"), nperiods);
+                    _("A working-set estimate needs %1$d to %2$d periods, not %3$zu"),
+                    DR_WSS_PERIODS_MIN, DR_WSS_PERIODS_MAX, nperiods);
         return NULL;
     }
-    if (repeats < 1 || repeats > 100) {
+    if (repeats < DR_WSS_REPEATS_MIN || repeats > DR_WSS_REPEATS_MAX) {
         g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
-                    _("%1$u repeats per period is out of range: use 1 to 100"), repeats);
+                    _("%1$u repeats per period is out of range: use %2$d to %3$d"),
+                    repeats, DR_WSS_REPEATS_MIN, DR_WSS_REPEATS_MAX);
         return NULL;
     }
     if (!(probe = dr_measurer_probe(m, dom, error)))

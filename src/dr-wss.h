@@ -13,6 +13,17 @@
 
 G_BEGIN_DECLS
 
+/* Periods double from 1 s up to a longest one (DR_WSS_MAX_SECONDS_*),
+ * so there are at most DR_WSS_PERIODS_MAX of them; each is measured
+ * DR_WSS_REPEATS_* times. */
+#define DR_WSS_MAX_SECONDS_MIN 2
+#define DR_WSS_MAX_SECONDS_MAX 60
+#define DR_WSS_MAX_SECONDS_DEFAULT 8
+#define DR_WSS_PERIODS_MIN 2
+#define DR_WSS_PERIODS_MAX 32
+#define DR_WSS_REPEATS_MIN 1
+#define DR_WSS_REPEATS_MAX 100
+
 typedef struct {
     double period_s;
     double mib_per_s;       /* QEMU's rate over this period */

@@ -5,26 +5,18 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "vdr-commands.h"
+#include "vdr-groups.h"
 
-const VdrOptDef vdr_opts_complete[] = {
-    { "words", VDR_OPT_STRING, VDR_OPT_FLAG_POSITIONAL,
-      N_("the command line so far, after '--'") },
+static const VdrOptDef opts_complete[] = {
+    { .name = "words", .type = VDR_OPT_STRING, .flags = VDR_OPT_FLAG_POSITIONAL,
+      .help = N_("the command line so far, after '--'") },
     { NULL }
 };
 
-static int complete_argc;
-static char **complete_argv;
-
-void
-vdr_cmd_complete_set_words(int argc, char **argv)
-{
-    complete_argc = argc;
-    complete_argv = argv;
-}
-
-gboolean
-vdr_cmd_complete(VdrControl *ctl, const VdrCmd *cmd, GError **error)
+/* The words come in ctl->complete_argv: the program keeps them from the
+ * option parser, which would take them for this command's options. */
+static gboolean
+cmd_complete(VdrControl *ctl, const VdrCmd *cmd, GError **error)
 {
     g_autoptr(GPtrArray) cands = NULL;
     virConnectPtr conn;
@@ -33,12 +25,23 @@ vdr_cmd_complete(VdrControl *ctl, const VdrCmd *cmd, GError **error)
     /* Domain names come from a read-only connection to the URI the
      * command line being completed names (else ours), and completion
      * stays silent when libvirt cannot be reached. */
-    uri = vdr_command_complete_uri(complete_argc, complete_argv);
+    uri = vdr_command_complete_uri(ctl->complete_argc, ctl->complete_argv);
     conn = virConnectOpenReadOnly(uri ? uri : ctl->uri);
-    cands = vdr_command_complete(conn, complete_argc, complete_argv);
+    cands = vdr_command_complete(ctl->groups, conn, ctl->complete_argc, ctl->complete_argv);
     if (conn)
         virConnectClose(conn);
     for (guint i = 0; i < cands->len; i++)
         fprintf(ctl->out, "%s\n", (const char *)g_ptr_array_index(cands, i));
     return TRUE;
 }
+
+const VdrCmdDef vdr_cmd_def_complete = {
+    .name = "complete",
+    .summary = N_("list completions, for bash"),
+    .description = N_("Prints the completions of the last of the words given after '--', one a line.\n"
+                      "Used by the bash completion script."),
+    .opts = opts_complete,
+    .handler = cmd_complete,
+    .conn = VDR_CONN_NONE,
+    .flags = VDR_CMD_FLAG_HIDDEN,
+};

@@ -8,23 +8,24 @@
 
 #include "dr-compress.h"
 #include "dr-error.h"
-#include "vdr-commands.h"
+#include "vdr-groups.h"
 #include "vdr-domain.h"
 #include "vdr-output.h"
 
-const VdrOptDef vdr_opts_compress[] = {
-    { "domain", VDR_OPT_DOMAIN, VDR_OPT_FLAG_REQUIRED | VDR_OPT_FLAG_POSITIONAL,
-      N_("domain name, id or uuid") },
-    { "pages", VDR_OPT_UINT, 0,
-      N_("random guest pages to sample, 16 to 16384 (default 256)") },
-    { "seconds", VDR_OPT_UINT, 0,
-      N_("seconds between two reads of a page, 1 to 60 (default 2)") },
-    { "milliseconds", VDR_OPT_UINT, 0,
-      N_("the same in milliseconds, 100 to 60000") },
-    { "rounds", VDR_OPT_UINT, 0,
-      N_("intervals to observe, 1 to 100 (default 3)") },
-    { "seed", VDR_OPT_UINT, 0, N_("seed for the choice of pages (default: random)") },
-    { "json", VDR_OPT_BOOL, 0, N_("print a JSON document") },
+static const VdrOptDef opts_compress[] = {
+    VDR_OPT_DEF_DOMAIN,
+    { .name = "pages", .type = VDR_OPT_UINT, .min = DR_COMPRESS_PAGES_MIN, .max = DR_COMPRESS_PAGES_MAX,
+      .help = N_("random guest pages to sample, 16 to 16384 (default 256)") },
+    { .name = "seconds", .type = VDR_OPT_UINT,
+      .min = (DR_COMPRESS_INTERVAL_MS_MIN + 999) / 1000, .max = DR_COMPRESS_INTERVAL_MS_MAX / 1000,
+      .help = N_("seconds between two reads of a page, 1 to 60 (default 2)") },
+    { .name = "milliseconds", .type = VDR_OPT_UINT,
+      .min = DR_COMPRESS_INTERVAL_MS_MIN, .max = DR_COMPRESS_INTERVAL_MS_MAX,
+      .help = N_("the same in milliseconds, 100 to 60000") },
+    { .name = "rounds", .type = VDR_OPT_UINT, .min = DR_COMPRESS_ROUNDS_MIN, .max = DR_COMPRESS_ROUNDS_MAX,
+      .help = N_("intervals to observe, 1 to 100 (default 3)") },
+    { .name = "seed", .type = VDR_OPT_UINT, .help = N_("seed for the choice of pages (default: random)") },
+    VDR_OPT_DEF_JSON,
     { NULL }
 };
 
@@ -119,8 +120,10 @@ estimate_json(const char *name, const DrCompressEstimate *e)
     return json_builder_get_root(b);
 }
 
-gboolean
-vdr_cmd_compress(VdrControl *ctl, const VdrCmd *cmd, GError **error)
+static const char *const interval_options[] = { "seconds", "milliseconds", NULL };
+
+static gboolean
+cmd_compress(VdrControl *ctl, const VdrCmd *cmd, GError **error)
 {
     g_autoptr(virDomain) dom = NULL;
     g_autoptr(DrCompressEstimate) est = NULL;
@@ -128,17 +131,13 @@ vdr_cmd_compress(VdrControl *ctl, const VdrCmd *cmd, GError **error)
     unsigned int seconds = 0, seed = 0;
 
     dr_compress_params_init(&params);
-    if (vdr_cmd_has(cmd, "seconds") && vdr_cmd_has(cmd, "milliseconds")) {
-        g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
-                    _("Options --seconds and --milliseconds are mutually exclusive"));
+    if (!vdr_cmd_check_exclusive(cmd, interval_options, error))
         return FALSE;
-    }
-    if (!vdr_cmd_get_uint(cmd, "pages", G_MAXUINT, &params.pages, error) ||
-        !vdr_cmd_get_uint(cmd, "seconds", G_MAXUINT / 1000, &seconds, error) ||
-        !vdr_cmd_get_uint(cmd, "milliseconds", G_MAXUINT, &params.interval_ms, error) ||
-        !vdr_cmd_get_uint(cmd, "rounds", G_MAXUINT, &params.rounds, error) ||
-        !vdr_cmd_get_uint(cmd, "seed", G_MAXUINT, &seed, error))
-        return FALSE;
+    vdr_cmd_get_uint(cmd, "pages", &params.pages);
+    vdr_cmd_get_uint(cmd, "seconds", &seconds);
+    vdr_cmd_get_uint(cmd, "milliseconds", &params.interval_ms);
+    vdr_cmd_get_uint(cmd, "rounds", &params.rounds);
+    vdr_cmd_get_uint(cmd, "seed", &seed);
     if (vdr_cmd_has(cmd, "seconds"))
         params.interval_ms = seconds * 1000;
     params.seed = seed;
@@ -159,3 +158,19 @@ vdr_cmd_compress(VdrControl *ctl, const VdrCmd *cmd, GError **error)
     }
     return TRUE;
 }
+
+const VdrCmdDef vdr_cmd_def_compress = {
+    .name = "domdirtyrate-compress",
+    .summary = N_("estimate how well XBZRLE compresses a guest"),
+    .description = N_("Samples random guest pages with virDomainMemoryPeek, which does not taint\n"
+                      "the domain, reads them again after an interval, and encodes the delta of\n"
+                      "each changed page with the XBZRLE codec QEMU uses for migration.  Prints\n"
+                      "the dirty fraction, the distribution of delta sizes, the overflow share,\n"
+                      "the bytes XBZRLE would send against whole pages, and how often pages are\n"
+                      "re-dirtied, each with a 95% confidence interval.\n"
+                      "\n"
+                      "Memory peeking needs a read-write connection."),
+    .opts = opts_compress,
+    .handler = cmd_compress,
+    .conn = VDR_CONN_READWRITE,
+};

@@ -16,25 +16,33 @@
 
 #include "dr-error.h"
 #include "dr-policy.h"
-#include "vdr-commands.h"
+#include "vdr-groups.h"
 #include "vdr-domain.h"
 #include "vdr-output.h"
 
-const VdrOptDef vdr_opts_policy[] = {
-    { "domain", VDR_OPT_DOMAIN, VDR_OPT_FLAG_POSITIONAL,
-      N_("domain name, id or uuid (not with --validate)") },
-    { "set", VDR_OPT_STRING, VDR_OPT_FLAG_MULTI,
-      N_("KEY=VALUE: change one setting (repeatable); KEY= resets it to its default") },
-    { "file", VDR_OPT_STRING, 0, N_("replace the whole policy with this file: a policy, or a domain XML holding one") },
-    { "edit", VDR_OPT_BOOL, 0, N_("edit the policy in $VISUAL or $EDITOR, like virsh edit") },
-    { "remove", VDR_OPT_BOOL, 0, N_("remove the policy: every setting back to its default") },
-    { "validate", VDR_OPT_STRING, 0, N_("check a file (a policy, or a domain XML holding one) without touching any domain") },
-    { "config", VDR_OPT_BOOL, 0, N_("the persistent configuration") },
-    { "live", VDR_OPT_BOOL, 0, N_("the running domain") },
-    { "current", VDR_OPT_BOOL, 0, N_("the domain's current state (the default)") },
-    { "json", VDR_OPT_BOOL, 0, N_("print a JSON document") },
+static const VdrOptDef opts_policy[] = {
+    { .name = "domain", .type = VDR_OPT_DOMAIN, .flags = VDR_OPT_FLAG_POSITIONAL,
+      .help = N_("domain name, id or uuid (not with --validate)") },
+    { .name = "set", .type = VDR_OPT_STRING, .flags = VDR_OPT_FLAG_MULTI,
+      .help = N_("KEY=VALUE: change one setting (repeatable); KEY= resets it to its default") },
+    { .name = "file", .type = VDR_OPT_STRING,
+      .help = N_("replace the whole policy with this file: a policy, or a domain XML holding one") },
+    { .name = "edit", .type = VDR_OPT_BOOL,
+      .help = N_("edit the policy in $VISUAL or $EDITOR, like virsh edit") },
+    { .name = "remove", .type = VDR_OPT_BOOL,
+      .help = N_("remove the policy: every setting back to its default") },
+    { .name = "validate", .type = VDR_OPT_STRING,
+      .help = N_("check a file (a policy, or a domain XML holding one) without touching any domain") },
+    { .name = "config", .type = VDR_OPT_BOOL, .help = N_("the persistent configuration") },
+    { .name = "live", .type = VDR_OPT_BOOL, .help = N_("the running domain") },
+    { .name = "current", .type = VDR_OPT_BOOL, .help = N_("the domain's current state (the default)") },
+    VDR_OPT_DEF_JSON,
     { NULL }
 };
+
+static const char *const action_options[] = { "set", "file", "edit", "remove", "validate", NULL };
+static const char *const current_live[] = { "current", "live", NULL };
+static const char *const current_config[] = { "current", "config", NULL };
 
 /* The schema: $DR_SCHEMA_DIR, else the source tree's when this program
  * runs from the build tree, else the installed one (NULL). */
@@ -388,8 +396,8 @@ next_policy(const VdrCmd *cmd, virDomainPtr dom, const Target *t,
     return next;
 }
 
-gboolean
-vdr_cmd_policy(VdrControl *ctl, const VdrCmd *cmd, GError **error)
+static gboolean
+cmd_policy(VdrControl *ctl, const VdrCmd *cmd, GError **error)
 {
     g_autoptr(virDomain) dom = NULL;
     g_autoptr(DrPolicy) given = NULL;
@@ -405,16 +413,10 @@ vdr_cmd_policy(VdrControl *ctl, const VdrCmd *cmd, GError **error)
                   remove + vdr_cmd_has(cmd, "validate");
 
     /* Every check of the arguments comes before any connection. */
-    if (actions > 1) {
-        g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
-                    _("Options --set, --file, --edit, --remove and --validate are mutually exclusive"));
+    if (!vdr_cmd_check_exclusive(cmd, action_options, error) ||
+        !vdr_cmd_check_exclusive(cmd, current_live, error) ||
+        !vdr_cmd_check_exclusive(cmd, current_config, error))
         return FALSE;
-    }
-    if (vdr_cmd_has(cmd, "current") && (vdr_cmd_has(cmd, "live") || vdr_cmd_has(cmd, "config"))) {
-        g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
-                    _("Option --current is mutually exclusive with --live and --config"));
-        return FALSE;
-    }
 
     if (vdr_cmd_has(cmd, "validate")) {
         g_autoptr(DrPolicy) p = NULL;
@@ -520,3 +522,30 @@ vdr_cmd_policy(VdrControl *ctl, const VdrCmd *cmd, GError **error)
     }
     return TRUE;
 }
+
+/* The keys, from the library's own table. */
+static void
+help_keys(FILE *out)
+{
+    fprintf(out, "\n  %s\n", _("KEYS"));
+    for (const DrPolicyKey *k = dr_policy_keys(); k->key; k++)
+        fprintf(out, _("    %1$-33s %2$s (default: %3$s)\n"), k->key, _(k->help), k->def);
+}
+
+const VdrCmdDef vdr_cmd_def_policy = {
+    .name = "domdirtyrate-policy",
+    .summary = N_("show or change a domain's migration policy"),
+    .description = N_("The policy lives in the domain XML, in <metadata> under the namespace\n"
+                      "https://virt-dirtyrate.org/xmlns/policy/1, so it travels with the domain\n"
+                      "and any libvirt client can read it.  Without options, prints the\n"
+                      "effective policy, defaults filled in and marked.  --set, --file, --edit\n"
+                      "and --remove change it; a value that is not valid changes nothing, and\n"
+                      "a change that changes nothing writes nothing.  --config, --live and\n"
+                      "--current mean what they mean for virsh metadata; with --live and\n"
+                      "--config, each keeps its own settings.  The keys below are followed by\n"
+                      "their defaults."),
+    .opts = opts_policy,
+    .handler = cmd_policy,
+    .conn = VDR_CONN_BY_HANDLER,
+    .help_extra = help_keys,
+};

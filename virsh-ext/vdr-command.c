@@ -11,10 +11,11 @@
 #include "vdr-command.h"
 
 const VdrCmdDef *
-vdr_command_lookup(const char *name)
+vdr_command_lookup(const VdrCmdGroup *groups, const char *name)
 {
-    for (const VdrCmdGroup *g = vdr_command_groups(); g->name; g++) {
-        for (const VdrCmdDef *c = g->cmds; c->name; c++) {
+    for (const VdrCmdGroup *g = groups; g->name; g++) {
+        for (const VdrCmdDef *const *cp = g->cmds; *cp; cp++) {
+            const VdrCmdDef *c = *cp;
             if (strcmp(c->name, name) == 0)
                 return c;
         }
@@ -41,6 +42,27 @@ next_positional(const VdrCmdDef *def, GHashTable *values)
             return o;
     }
     return NULL;
+}
+
+static gboolean
+check_uint(const VdrOptDef *opt, const char *value, GError **error)
+{
+    unsigned int max = opt->max ? opt->max : G_MAXUINT;
+    guint64 v;
+
+    if (!g_ascii_string_to_unsigned(value, 10, 0, G_MAXUINT64, &v, NULL)) {
+        g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                    _("Option --%1$s needs a whole number from %2$u to %3$u, not '%4$s'"),
+                    opt->name, opt->min, max, value);
+        return FALSE;
+    }
+    if (v < opt->min || v > max) {
+        g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                    _("Option --%1$s is out of range: use %2$u to %3$u, not %4$s"),
+                    opt->name, opt->min, max, value);
+        return FALSE;
+    }
+    return TRUE;
 }
 
 void
@@ -114,6 +136,8 @@ vdr_cmd_parse(const VdrCmdDef *def, int argc, char **argv, GError **error)
             }
             value = argv[++i];
         }
+        if (opt->type == VDR_OPT_UINT && !check_uint(opt, value, error))
+            return NULL;
         if (opt->flags & VDR_OPT_FLAG_MULTI) {
             const char *prev = g_hash_table_lookup(cmd->values, opt->name);
             /* Values are kept joined by a newline, which no value holds. */
@@ -174,21 +198,30 @@ vdr_cmd_get_string(const VdrCmd *cmd, const char *name)
     return g_hash_table_lookup(cmd->values, name);
 }
 
-gboolean
-vdr_cmd_get_uint(const VdrCmd *cmd, const char *name, unsigned int max,
-                 unsigned int *value, GError **error)
+void
+vdr_cmd_get_uint(const VdrCmd *cmd, const char *name, unsigned int *value)
 {
     const char *s = vdr_cmd_get_string(cmd, name);
-    guint64 v;
 
-    if (!s)
-        return TRUE;
-    if (!g_ascii_string_to_unsigned(s, 10, 0, max, &v, NULL)) {
-        g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
-                    _("Option --%1$s needs a whole number, not '%2$s'"), name, s);
-        return FALSE;
+    if (s)
+        *value = (unsigned int)g_ascii_strtoull(s, NULL, 10);
+}
+
+gboolean
+vdr_cmd_check_exclusive(const VdrCmd *cmd, const char *const *names, GError **error)
+{
+    const char *first = NULL;
+
+    for (const char *const *n = names; *n; n++) {
+        if (!vdr_cmd_has(cmd, *n))
+            continue;
+        if (first) {
+            g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                        _("Options --%1$s and --%2$s are mutually exclusive"), first, *n);
+            return FALSE;
+        }
+        first = *n;
     }
-    *value = (unsigned int)v;
     return TRUE;
 }
 
@@ -256,6 +289,16 @@ check_command(const VdrCmdDef *c, GHashTable *seen, GError **error)
                         "command '%s': only string options may repeat ('%s')", c->name, o->name);
             return FALSE;
         }
+        if (o->type != VDR_OPT_UINT && (o->min || o->max)) {
+            g_set_error(error, DR_ERROR, DR_ERROR_FAILED,
+                        "command '%s': option '%s' has a range but is not a number", c->name, o->name);
+            return FALSE;
+        }
+        if (o->type == VDR_OPT_UINT && o->max && o->min > o->max) {
+            g_set_error(error, DR_ERROR, DR_ERROR_FAILED,
+                        "command '%s': option '%s' has an empty range", c->name, o->name);
+            return FALSE;
+        }
         if (o->type == VDR_OPT_DOMAIN && c->conn == VDR_CONN_NONE) {
             g_set_error(error, DR_ERROR, DR_ERROR_FAILED,
                         "command '%s' takes a domain but declares no connection", c->name);
@@ -266,17 +309,18 @@ check_command(const VdrCmdDef *c, GHashTable *seen, GError **error)
 }
 
 gboolean
-vdr_command_tables_check(GError **error)
+vdr_command_tables_check(const VdrCmdGroup *groups, GError **error)
 {
     g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
 
-    for (const VdrCmdGroup *g = vdr_command_groups(); g->name; g++) {
+    for (const VdrCmdGroup *g = groups; g->name; g++) {
         if (!g->keyword || !valid_name(g->keyword)) {
             g_set_error(error, DR_ERROR, DR_ERROR_FAILED,
                         "group '%s': bad keyword", g->name);
             return FALSE;
         }
-        for (const VdrCmdDef *c = g->cmds; c->name; c++) {
+        for (const VdrCmdDef *const *cp = g->cmds; *cp; cp++) {
+            const VdrCmdDef *c = *cp;
             if (!check_command(c, seen, error))
                 return FALSE;
         }
@@ -303,18 +347,24 @@ opt_metavar(const VdrOptDef *o)
 }
 
 void
-vdr_command_print_list(FILE *out)
+vdr_command_print_group(const VdrCmdGroup *g, FILE *out)
+{
+    fprintf(out, _(" %1$s (help keyword '%2$s'):\n"), _(g->name), g->keyword);
+    for (const VdrCmdDef *const *cp = g->cmds; *cp; cp++) {
+        const VdrCmdDef *c = *cp;
+        if (c->flags & VDR_CMD_FLAG_HIDDEN)
+            continue;
+        fprintf(out, "    %-30s %s\n", c->name, _(c->summary));
+    }
+    fputc('\n', out);
+}
+
+void
+vdr_command_print_list(const VdrCmdGroup *groups, FILE *out)
 {
     fprintf(out, "%s\n\n", _(" Grouped commands:"));
-    for (const VdrCmdGroup *g = vdr_command_groups(); g->name; g++) {
-        fprintf(out, _(" %1$s (help keyword '%2$s'):\n"), _(g->name), g->keyword);
-        for (const VdrCmdDef *c = g->cmds; c->name; c++) {
-            if (c->flags & VDR_CMD_FLAG_HIDDEN)
-                continue;
-            fprintf(out, "    %-30s %s\n", c->name, _(c->summary));
-        }
-        fputc('\n', out);
-    }
+    for (const VdrCmdGroup *g = groups; g->name; g++)
+        vdr_command_print_group(g, out);
 }
 
 void
@@ -351,6 +401,8 @@ vdr_command_print_help(FILE *out, const VdrCmdDef *def)
             fprintf(out, "    %-26s %s\n", lhs, _(o->help));
         }
     }
+    if (def->help_extra)
+        def->help_extra(out);
     fputc('\n', out);
 }
 
@@ -381,7 +433,7 @@ vdr_command_complete_uri(int argc, char **argv)
 }
 
 GPtrArray *
-vdr_command_complete(virConnectPtr conn, int argc, char **argv)
+vdr_command_complete(const VdrCmdGroup *groups, virConnectPtr conn, int argc, char **argv)
 {
     GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
     const char *cur = argc > 0 ? argv[argc - 1] : "";
@@ -397,13 +449,13 @@ vdr_command_complete(virConnectPtr conn, int argc, char **argv)
         i++;
     }
     if (i == argc - 1) {
-        for (const VdrCmdGroup *g = vdr_command_groups(); g->name; g++)
-            for (const VdrCmdDef *c = g->cmds; c->name; c++)
-                if (!(c->flags & VDR_CMD_FLAG_HIDDEN))
-                    add_if_prefix(out, c->name, cur);
+        for (const VdrCmdGroup *g = groups; g->name; g++)
+            for (const VdrCmdDef *const *cp = g->cmds; *cp; cp++)
+                if (!((*cp)->flags & VDR_CMD_FLAG_HIDDEN))
+                    add_if_prefix(out, (*cp)->name, cur);
         return out;
     }
-    if (i >= argc || !(def = vdr_command_lookup(argv[i])))
+    if (i >= argc || !(def = vdr_command_lookup(groups, argv[i])))
         return out;
 
     for (int j = i + 1; j < argc - 1; j++) {

@@ -1,8 +1,10 @@
 /*
  * vdr-command.h: commands as tables, as virsh declares them
  *
- * Each command is a VdrCmdDef: its name, help, options table and
- * handler.  The group tables in vdr-commands.c list them all.
+ * Each command is a VdrCmdDef, defined with its options and handler in
+ * its own vdr-cmd-NAME.c, as virsh's info_X / opts_X / cmdX.  The groups
+ * (vdr-groups.c) list them, and this engine is handed the groups: it
+ * knows no command by name.
  */
 #pragma once
 
@@ -30,7 +32,18 @@ typedef struct {
     VdrOptType type;
     unsigned int flags;
     const char *help; /* N_() */
+    /* VDR_OPT_UINT: the range, checked when the command line is parsed,
+     * before any connection; 0 and 0 mean any unsigned int. */
+    unsigned int min, max;
 } VdrOptDef;
+
+/* The options most commands share. */
+#define VDR_OPT_DEF_DOMAIN \
+    { .name = "domain", .type = VDR_OPT_DOMAIN, \
+      .flags = VDR_OPT_FLAG_REQUIRED | VDR_OPT_FLAG_POSITIONAL, \
+      .help = N_("domain name, id or uuid") }
+#define VDR_OPT_DEF_JSON \
+    { .name = "json", .type = VDR_OPT_BOOL, .help = N_("print a JSON document") }
 
 /* What connection a command needs: read-only ones never get more. */
 typedef enum {
@@ -58,16 +71,23 @@ struct _VdrCmdDef {
     VdrCmdHandler handler;
     VdrConnNeed conn;
     unsigned int flags;
+    /* Prints more help after the options (e.g. a table the library
+     * owns), or NULL. */
+    void (*help_extra)(FILE *out);
 };
 
 typedef struct {
     const char *name;     /* N_() */
     const char *keyword;  /* for 'help KEYWORD' */
-    const VdrCmdDef *cmds; /* ends with a { NULL } entry */
+    const VdrCmdDef *const *cmds; /* ends with NULL */
 } VdrCmdGroup;
 
-/* The control block: global options and the connection. */
+/* The control block: global options, the connection, the command
+ * groups, and the words a completion request was given. */
 struct _VdrControl {
+    const VdrCmdGroup *groups;
+    int complete_argc;
+    char **complete_argv;
     char *uri;
     gboolean readonly;      /* -r */
     gboolean want_readonly; /* the command reads only */
@@ -83,8 +103,7 @@ struct _VdrCmd {
     GHashTable *values; /* option name -> string value ("" for bools) */
 };
 
-const VdrCmdGroup *vdr_command_groups(void);
-const VdrCmdDef *vdr_command_lookup(const char *name);
+const VdrCmdDef *vdr_command_lookup(const VdrCmdGroup *groups, const char *name);
 
 /* Parses @argv (without the command name) for @def.  On error, @error
  * names the option. */
@@ -98,20 +117,24 @@ GStrv vdr_cmd_get_strings(const VdrCmd *cmd, const char *name);
 /* Opens ctl->conn, read-only when @readonly or when -r was given. */
 gboolean vdr_control_connect(VdrControl *ctl, gboolean readonly, GError **error);
 const char *vdr_cmd_get_string(const VdrCmd *cmd, const char *name);
-/* Sets *@value when the option was given; FALSE with @error when it is
- * not a number or exceeds @max. */
-gboolean vdr_cmd_get_uint(const VdrCmd *cmd, const char *name, unsigned int max,
-                          unsigned int *value, GError **error);
+/* Sets *@value when the option was given (its range was checked when
+ * the command line was parsed). */
+void vdr_cmd_get_uint(const VdrCmd *cmd, const char *name, unsigned int *value);
+/* FALSE with @error naming the first two options of @names (NULL
+ * terminated) that were both given. */
+gboolean vdr_cmd_check_exclusive(const VdrCmd *cmd, const char *const *names, GError **error);
 
 /* Checks the tables as libvirt's virsh self-test does; FALSE with
  * @error naming the first fault. */
-gboolean vdr_command_tables_check(GError **error);
+gboolean vdr_command_tables_check(const VdrCmdGroup *groups, GError **error);
 
-void vdr_command_print_list(FILE *out);
+void vdr_command_print_list(const VdrCmdGroup *groups, FILE *out);
+void vdr_command_print_group(const VdrCmdGroup *group, FILE *out);
 void vdr_command_print_help(FILE *out, const VdrCmdDef *def);
 
 /* Completion candidates for the words after the program name; the last
  * word is the one being completed.  Domain names need @conn. */
-GPtrArray *vdr_command_complete(virConnectPtr conn, int argc, char **argv);
+GPtrArray *vdr_command_complete(const VdrCmdGroup *groups, virConnectPtr conn,
+                                int argc, char **argv);
 /* The URI the words give with -c or --connect, if any (the last one). */
 const char *vdr_command_complete_uri(int argc, char **argv);

@@ -16,7 +16,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "dr-error.h"
-#include "vdr-commands.h"
+#include "vdr-groups.h"
 
 static void
 usage(FILE *out, const char *prog)
@@ -83,6 +83,7 @@ main(int argc, char **argv)
     virSetErrorFunc(NULL, ignore_libvirt_errors);
     ctl.out = stdout;
     ctl.err = stderr;
+    ctl.groups = vdr_groups();
 
     while ((c = getopt_long(argc, argv, "+c:rqhv", longopts, NULL)) != -1) {
         switch (c) {
@@ -113,7 +114,7 @@ main(int argc, char **argv)
     }
 
     name = argv[optind];
-    if (!(def = vdr_command_lookup(name))) {
+    if (!(def = vdr_command_lookup(ctl.groups, name))) {
         fprintf(stderr, _("error: unknown command: '%1$s'\n"), name);
         g_free(ctl.uri);
         return EXIT_FAILURE;
@@ -125,7 +126,8 @@ main(int argc, char **argv)
             cmd_argc--;
             cmd_argv++;
         }
-        vdr_cmd_complete_set_words(cmd_argc, cmd_argv);
+        ctl.complete_argc = cmd_argc;
+        ctl.complete_argv = cmd_argv;
         cmd_argc = 0;
     }
 

@@ -70,12 +70,12 @@ def test_bad_input_is_refused_and_guest_untouched(make_guest, vdr, source_conn):
     xml_before = g.dom.XMLDesc(0)
     before = taint_lines(g.name)
     cases = [
-        (["--pages", "15"], "The number of pages 15 is out of range: use 16 to 16384"),
+        (["--pages", "15"], "Option --pages is out of range: use 16 to 16384, not 15"),
         (["--pages", "16385"], "out of range"),
-        (["--seconds", "0"], "The interval of 0 ms is out of range"),
-        (["--milliseconds", "99"], "out of range: use 100 ms to 60 s"),
-        (["--rounds", "101"], "The number of rounds 101 is out of range: use 1 to 100"),
-        (["--pages", "lots"], "needs a whole number, not 'lots'"),
+        (["--seconds", "0"], "Option --seconds is out of range: use 1 to 60, not 0"),
+        (["--milliseconds", "99"], "Option --milliseconds is out of range: use 100 to 60000, not 99"),
+        (["--rounds", "101"], "Option --rounds is out of range: use 1 to 100, not 101"),
+        (["--pages", "lots"], "needs a whole number from 16 to 16384, not 'lots'"),
     ]
     for args, message in cases:
         r = vdr("domdirtyrate-compress", g.name, *args)

@@ -5,21 +5,21 @@
 
 #include <string.h>
 
-#include "vdr-command.h"
+#include "vdr-groups.h"
 
 static void
 test_tables(void)
 {
     g_autoptr(GError) err = NULL;
 
-    g_assert_true(vdr_command_tables_check(&err));
+    g_assert_true(vdr_command_tables_check(vdr_groups(), &err));
     g_assert_no_error(err);
 }
 
 static void
 test_parse(void)
 {
-    const VdrCmdDef *def = vdr_command_lookup("domdirtyrate-compress");
+    const VdrCmdDef *def = vdr_command_lookup(vdr_groups(), "domdirtyrate-compress");
     g_auto(GStrv) ok = g_strsplit("vm1 --pages=64 --json --rounds 2", " ", -1);
     g_auto(GStrv) twice = g_strsplit("vm1 --json --json", " ", -1);
     g_auto(GStrv) unknown = g_strsplit("vm1 --nope", " ", -1);
@@ -33,9 +33,9 @@ test_parse(void)
     g_assert_no_error(err);
     g_assert_cmpstr(vdr_cmd_get_string(cmd, "domain"), ==, "vm1");
     g_assert_true(vdr_cmd_has(cmd, "json"));
-    g_assert_true(vdr_cmd_get_uint(cmd, "pages", 100000, &v, &err));
+    vdr_cmd_get_uint(cmd, "pages", &v);
     g_assert_cmpuint(v, ==, 64);
-    g_assert_true(vdr_cmd_get_uint(cmd, "rounds", 100000, &v, &err));
+    vdr_cmd_get_uint(cmd, "rounds", &v);
     g_assert_cmpuint(v, ==, 2);
 
     g_assert_null(vdr_cmd_parse(def, (int)g_strv_length(twice), twice, &err));
@@ -51,15 +51,40 @@ test_parse(void)
     g_assert_cmpstr(err->message, ==, "Command 'domdirtyrate-compress' needs option --domain");
 }
 
+/* A number's range is checked when the line is parsed, so a bad one is
+ * reported before any connection is tried, with the range. */
+static void
+test_parse_ranges(void)
+{
+    const VdrCmdDef *def = vdr_command_lookup(vdr_groups(), "domdirtyrate");
+    static const struct {
+        const char *args, *says;
+    } cases[] = {
+        { "vm1 --sample-pages 0", "Option --sample-pages is out of range: use 128 to 16384, not 0" },
+        { "vm1 --seconds 0", "Option --seconds is out of range: use 1 to 60, not 0" },
+        { "vm1 --count 1001", "Option --count is out of range: use 1 to 1000, not 1001" },
+        { "vm1 --count 99999999999999999999", "Option --count needs a whole number from 1 to 1000" },
+        { "vm1 --count -1", "Option --count needs a whole number from 1 to 1000, not '-1'" },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_auto(GStrv) argv = g_strsplit(cases[i].args, " ", -1);
+        g_autoptr(GError) err = NULL;
+        g_assert_null(vdr_cmd_parse(def, (int)g_strv_length(argv), argv, &err));
+        if (!strstr(err->message, cases[i].says))
+            g_error("%s: '%s' does not say '%s'", cases[i].args, err->message, cases[i].says);
+    }
+}
+
 static void
 test_complete(void)
 {
     g_auto(GStrv) cmdword = g_strsplit("domdirtyrate-co", " ", -1);
     g_auto(GStrv) twoword = g_strsplit("domdirtyrate-c", " ", -1);
-    g_autoptr(GPtrArray) two = vdr_command_complete(NULL, 1, twoword);
+    g_autoptr(GPtrArray) two = vdr_command_complete(vdr_groups(), NULL, 1, twoword);
     g_auto(GStrv) optword = g_strsplit("domdirtyrate-compress vm1 --pa", " ", -1);
-    g_autoptr(GPtrArray) a = vdr_command_complete(NULL, 1, cmdword);
-    g_autoptr(GPtrArray) b = vdr_command_complete(NULL, 3, optword);
+    g_autoptr(GPtrArray) a = vdr_command_complete(vdr_groups(), NULL, 1, cmdword);
+    g_autoptr(GPtrArray) b = vdr_command_complete(vdr_groups(), NULL, 3, optword);
 
     g_assert_cmpuint(a->len, ==, 1);
     g_assert_cmpstr(g_ptr_array_index(a, 0), ==, "domdirtyrate-compress");
@@ -98,6 +123,7 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/vdr/tables", test_tables);
     g_test_add_func("/vdr/parse", test_parse);
+    g_test_add_func("/vdr/parse-ranges", test_parse_ranges);
     g_test_add_func("/vdr/complete", test_complete);
     g_test_add_func("/vdr/complete-uri", test_complete_uri);
     return g_test_run();
