@@ -17,12 +17,11 @@
 
 #include "dr-compresspriv.h"
 #include "dr-error.h"
+#include "dr-estimate.h"
 #include "dr-guestmem.h"
-#include "dr-pagecache.h"
 #include "dr-xbzrle.h"
 
 #define PAGE DR_GUEST_PAGE_SIZE
-#define Z95 1.959963984540054
 
 const char *
 dr_compress_size_class_name(DrCompressSizeClass cls)
@@ -97,42 +96,6 @@ dr_compress_params_check(const DrCompressParams *params, GError **error)
     return TRUE;
 }
 
-DrEstimate
-dr_compress_wilson(uint64_t k, uint64_t n)
-{
-    DrEstimate e = { 0, 0, 1 };
-    double p, z2, denom, centre, half;
-
-    if (n == 0)
-        return e;
-    p = (double)k / (double)n;
-    z2 = Z95 * Z95;
-    denom = 1 + z2 / (double)n;
-    centre = (p + z2 / (2.0 * (double)n)) / denom;
-    half = Z95 * sqrt(p * (1 - p) / (double)n + z2 / (4.0 * (double)n * (double)n)) / denom;
-    e.value = p;
-    e.low = MAX(0.0, centre - half);
-    e.high = MIN(1.0, centre + half);
-    return e;
-}
-
-/* Mean with a normal-approximation 95% interval. */
-static DrEstimate
-mean_estimate(double sum, double sumsq, uint64_t n)
-{
-    DrEstimate e = { 0, 0, 0 };
-    double mean, var, half;
-
-    if (n == 0)
-        return e;
-    mean = sum / (double)n;
-    var = n > 1 ? MAX(0.0, (sumsq - sum * mean) / (double)(n - 1)) : 0.0;
-    half = Z95 * sqrt(var / (double)n);
-    e.value = mean;
-    e.low = MAX(0.0, mean - half);
-    e.high = mean + half;
-    return e;
-}
 
 struct _DrCompressTally {
     unsigned int pages;
@@ -171,7 +134,7 @@ dr_compress_tally_free(DrCompressTally *t)
 void
 dr_compress_tally_add(DrCompressTally *t, unsigned int page, int encoded_len)
 {
-    const double full = DR_PAGE_CACHE_PAGE_HEADER + PAGE;
+    const double full = DR_XBZRLE_PAGE_HEADER + PAGE;
     double sent;
 
     g_return_if_fail(page < t->pages);
@@ -189,21 +152,13 @@ dr_compress_tally_add(DrCompressTally *t, unsigned int page, int encoded_len)
         t->fit++;
         t->enc_sum += e;
         t->enc_sumsq += e * e;
-        t->xbzrle_bytes += e + DR_PAGE_CACHE_XBZRLE_HEADER;
-        sent = DR_PAGE_CACHE_PAGE_HEADER + DR_PAGE_CACHE_XBZRLE_HEADER + e;
+        t->xbzrle_bytes += e + DR_XBZRLE_DELTA_HEADER;
+        sent = DR_XBZRLE_PAGE_HEADER + DR_XBZRLE_DELTA_HEADER + e;
     }
     t->share_sum += sent / full;
     t->share_sumsq += (sent / full) * (sent / full);
 }
 
-static DrEstimate
-scale_estimate(DrEstimate e, double by)
-{
-    e.value *= by;
-    e.low *= by;
-    e.high *= by;
-    return e;
-}
 
 DrCompressEstimate *
 dr_compress_tally_finish(DrCompressTally *t, uint64_t ram_pages,
@@ -220,10 +175,10 @@ dr_compress_tally_finish(DrCompressTally *t, uint64_t ram_pages,
     est->ram_bytes = ram_pages * PAGE;
     est->observations = t->observations;
     est->changed = t->changed;
-    est->dirty_fraction = dr_compress_wilson(t->changed, t->observations);
-    est->overflow_fraction = dr_compress_wilson(t->overflow, t->changed);
-    est->mean_encoded = mean_estimate(t->enc_sum, t->enc_sumsq, t->fit);
-    est->xbzrle_share = mean_estimate(t->share_sum, t->share_sumsq, t->changed);
+    est->dirty_fraction = dr_estimate_wilson(t->changed, t->observations);
+    est->overflow_fraction = dr_estimate_wilson(t->overflow, t->changed);
+    est->mean_encoded = dr_estimate_mean_from_sums(t->enc_sum, t->enc_sumsq, t->fit);
+    est->xbzrle_share = dr_estimate_mean_from_sums(t->share_sum, t->share_sumsq, t->changed);
     est->encoding_rate = t->xbzrle_bytes > 0 ?
         (double)t->fit * PAGE / t->xbzrle_bytes : 0.0;
     memcpy(est->size_classes, t->size_classes, sizeof(est->size_classes));
@@ -235,8 +190,8 @@ dr_compress_tally_finish(DrCompressTally *t, uint64_t ram_pages,
         written += c > 0;
         hot += c == t->rounds;
     }
-    est->written_set_bytes = scale_estimate(dr_compress_wilson(written, t->pages), ram_bytes);
-    est->hot_set_bytes = scale_estimate(dr_compress_wilson(hot, t->pages), ram_bytes);
+    est->written_set_bytes = dr_estimate_scale(dr_estimate_wilson(written, t->pages), ram_bytes);
+    est->hot_set_bytes = dr_estimate_scale(dr_estimate_wilson(hot, t->pages), ram_bytes);
     return g_steal_pointer(&est);
 }
 

@@ -14,6 +14,8 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include "dr-estimate.h"
+
 G_BEGIN_DECLS
 
 #define DR_COMPRESS_PAGES_MIN 16
@@ -48,13 +50,6 @@ typedef struct {
 } DrCompressParams;
 
 void dr_compress_params_init(DrCompressParams *params);
-
-/* A proportion or mean with its 95% confidence interval. */
-typedef struct {
-    double value;
-    double low;
-    double high;
-} DrEstimate;
 
 typedef struct {
     unsigned int pages;          /* sampled */

@@ -5,9 +5,6 @@
 
 #include "dr-compress.h"
 
-/* Wilson score interval for @k successes out of @n at 95%. */
-DrEstimate dr_compress_wilson(uint64_t k, uint64_t n);
-
 typedef struct _DrCompressTally DrCompressTally;
 
 /* The estimator's accumulator: fed page observations, it produces the

@@ -6,7 +6,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "dr-compresspriv.h"
+#include "dr-estimate.h"
 #include "dr-dirtyrate.h"
 
 static const char *const mode_names[DR_DIRTYRATE_MODE_LAST] = {
@@ -99,7 +99,7 @@ dr_dirtyrate_sampling_interval_pooled(const double *mib_per_s, size_t n,
         mean += mib_per_s[i] / (double)n;
     }
     dirty = MIN(dirty, per_run * (double)n);
-    e = dr_compress_wilson((uint64_t)dirty, (uint64_t)(per_run * (double)n));
+    e = dr_estimate_wilson((uint64_t)dirty, (uint64_t)(per_run * (double)n));
     e.value = mean;
     e.low = e.low * ram_mib / secs;
     e.high = e.high * ram_mib / secs;

@@ -7,7 +7,7 @@
 
 #include <glib.h>
 
-#include "dr-compress.h" /* DrEstimate */
+#include "dr-estimate.h"
 
 G_BEGIN_DECLS
 

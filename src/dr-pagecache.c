@@ -96,7 +96,7 @@ static void
 send_full(DrPageCache *cache)
 {
     cache->stats.full_pages++;
-    cache->stats.bytes += DR_PAGE_CACHE_PAGE_HEADER + cache->page_size;
+    cache->stats.bytes += DR_XBZRLE_PAGE_HEADER + cache->page_size;
 }
 
 void
@@ -134,10 +134,10 @@ dr_page_cache_send(DrPageCache *cache, uint64_t pfn, int encoded_len)
         cache->stats.overflow++;
         send_full(cache);
     } else {
-        uint64_t b = DR_PAGE_CACHE_XBZRLE_HEADER + (uint64_t)encoded_len;
+        uint64_t b = DR_XBZRLE_DELTA_HEADER + (uint64_t)encoded_len;
         cache->stats.xbzrle_pages++;
         cache->stats.xbzrle_bytes += b;
-        cache->stats.bytes += DR_PAGE_CACHE_PAGE_HEADER + b;
+        cache->stats.bytes += DR_XBZRLE_PAGE_HEADER + b;
     }
 }
 

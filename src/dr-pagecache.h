@@ -12,13 +12,9 @@
 
 #include <glib.h>
 
-G_BEGIN_DECLS
+#include "dr-xbzrle.h"
 
-/* Bytes on the wire besides the payload, as QEMU 7.2 writes them: the
- * 8-byte page header, and for an XBZRLE page 1 flag byte and a 2-byte
- * length. */
-#define DR_PAGE_CACHE_PAGE_HEADER 8
-#define DR_PAGE_CACHE_XBZRLE_HEADER 3
+G_BEGIN_DECLS
 
 /* A send's delta, as encoded against the cached copy. */
 #define DR_PAGE_CACHE_DELTA_OVERFLOW (-1)

@@ -12,7 +12,6 @@
 #include "dr-error.h"
 #include "dr-series.h"
 
-#define Z95 1.959963984540054
 
 static int
 cmp_double(const void *a, const void *b)
@@ -65,9 +64,7 @@ dr_series_stats_compute(const double *rates, const double *t, size_t n, DrSeries
 
     /* Without knowing how the rates were sampled: the mean's t-free
      * normal interval. */
-    out->interval.value = out->mean;
-    out->interval.low = MAX(0.0, out->mean - Z95 * out->stddev / sqrt((double)n));
-    out->interval.high = out->mean + Z95 * out->stddev / sqrt((double)n);
+    out->interval = dr_estimate_mean(out->mean, out->stddev, n);
 }
 
 void

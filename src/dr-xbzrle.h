@@ -15,6 +15,12 @@ G_BEGIN_DECLS
 #define DR_XBZRLE_MAX_PAGE 16384
 #define DR_XBZRLE_MAX_RUN 0x3fff
 
+/* Bytes on the wire besides the payload, as QEMU writes them (7.2 to
+ * 10.0): the 8-byte page header, and for an XBZRLE page 1 flag byte and
+ * a 2-byte length. */
+#define DR_XBZRLE_PAGE_HEADER 8
+#define DR_XBZRLE_DELTA_HEADER 3
+
 /**
  * dr_xbzrle_encode:
  * @old_page: the copy of the page the destination already has

@@ -7,7 +7,7 @@
 
 #include <json-glib/json-glib.h>
 
-#include "dr-compress.h"
+#include "dr-estimate.h"
 
 void vdr_json_add_int(JsonBuilder *b, const char *name, gint64 v);
 void vdr_json_add_double(JsonBuilder *b, const char *name, double v);

@@ -7,26 +7,6 @@
 #include "dr-pagecache.h"
 
 static void
-test_wilson(void)
-{
-    DrEstimate e = dr_compress_wilson(0, 100);
-
-    /* Known values: 0/100 -> [0, 0.0370]; 50/100 -> [0.4038, 0.5962]. */
-    g_assert_cmpfloat_with_epsilon(e.value, 0.0, 1e-12);
-    g_assert_cmpfloat_with_epsilon(e.low, 0.0, 1e-12);
-    g_assert_cmpfloat_with_epsilon(e.high, 0.0370, 1e-4);
-    e = dr_compress_wilson(50, 100);
-    g_assert_cmpfloat_with_epsilon(e.low, 0.4038, 1e-4);
-    g_assert_cmpfloat_with_epsilon(e.high, 0.5962, 1e-4);
-    e = dr_compress_wilson(100, 100);
-    g_assert_cmpfloat_with_epsilon(e.high, 1.0, 1e-12);
-    g_assert_cmpfloat(e.low, >, 0.96);
-    e = dr_compress_wilson(0, 0);
-    g_assert_cmpfloat(e.low, ==, 0.0);
-    g_assert_cmpfloat(e.high, ==, 1.0);
-}
-
-static void
 test_tally_sparse(void)
 {
     g_autoptr(DrCompressTally) t = dr_compress_tally_new(4, 2);
@@ -107,7 +87,6 @@ int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/compress/wilson", test_wilson);
     g_test_add_func("/compress/tally-sparse", test_tally_sparse);
     g_test_add_func("/compress/tally-nothing-changed", test_tally_nothing_changed);
     g_test_add_func("/compress/params", test_params);
