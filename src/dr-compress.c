@@ -17,8 +17,10 @@
 
 #include "dr-compresspriv.h"
 #include "dr-error.h"
+#include "dr-errorpriv.h"
 #include "dr-estimate.h"
 #include "dr-guestmem.h"
+#include "dr-wait.h"
 #include "dr-xbzrle.h"
 
 #define PAGE DR_GUEST_PAGE_SIZE
@@ -235,17 +237,6 @@ choose_pages(unsigned int k, uint64_t npages, uint64_t seed)
     return idx;
 }
 
-static gboolean
-sleep_until(gint64 deadline_us, GCancellable *cancellable, GError **error)
-{
-    while (g_get_monotonic_time() < deadline_us) {
-        if (g_cancellable_set_error_if_cancelled(cancellable, error))
-            return FALSE;
-        g_usleep((gulong)MIN(50000, deadline_us - g_get_monotonic_time()));
-    }
-    return TRUE;
-}
-
 DrCompressEstimate *
 dr_compress_estimate(virDomainPtr dom, const DrCompressParams *params,
                      GCancellable *cancellable, GError **error)
@@ -301,8 +292,10 @@ dr_compress_estimate(virDomainPtr dom, const DrCompressParams *params,
     for (unsigned int round = 0; round <= params->rounds; round++) {
         gint64 due = start + (gint64)round * params->interval_ms * 1000;
 
-        if (!sleep_until(due, cancellable, error))
+        if (!dr_wait_until(due, cancellable, error))
             return NULL;
+        g_debug("compress estimate of %s: round %u, reading %u pages", virDomainGetName(dom),
+                round, k);
         for (unsigned int i = 0; i < k; i++) {
             uint8_t *page = cur + (gsize)i * PAGE;
             uint64_t h;
@@ -311,6 +304,8 @@ dr_compress_estimate(virDomainPtr dom, const DrCompressParams *params,
             if (g_cancellable_set_error_if_cancelled(cancellable, error))
                 return NULL;
             if (virDomainMemoryPeek(dom, addr[i], PAGE, page, VIR_MEMORY_PHYSICAL) < 0) {
+                g_debug("virDomainMemoryPeek(%s, 0x%" G_GINT64_MODIFIER "x) failed",
+                        virDomainGetName(dom), (guint64)addr[i]);
                 g_autofree char *what = g_strdup_printf(_("its memory at 0x%1$" G_GINT64_MODIFIER "x was read"),
                                                         addr[i]);
                 dr_error_set_libvirt_domain(error, dom, what);
