@@ -11,6 +11,7 @@
 
 #include "dr-error.h"
 #include "dr-series.h"
+#include "dr-wait.h"
 
 
 static int
@@ -80,8 +81,7 @@ dr_series_free(DrSeries *s)
 }
 
 DrSeries *
-dr_series_measure(DrMeasurer *m, virDomainPtr dom, const DrDirtyRateRequest *req,
-                  unsigned int count, unsigned int interval_ms,
+dr_series_measure(DrMeasurePlan *plan, unsigned int count, unsigned int interval_ms,
                   DrSeriesProgressFunc progress, void *opaque,
                   GCancellable *cancellable, GError **error)
 {
@@ -107,14 +107,11 @@ dr_series_measure(DrMeasurer *m, virDomainPtr dom, const DrDirtyRateRequest *req
     rates = g_new0(double, count);
 
     for (unsigned int i = 0; i < count; i++) {
-        gint64 due = t0 + (gint64)i * interval_ms * 1000;
-        while (g_get_monotonic_time() < due) {
-            if (g_cancellable_set_error_if_cancelled(cancellable, error))
-                return NULL;
-            g_usleep((gulong)MIN(100000, due - g_get_monotonic_time()));
-        }
+        if (!dr_wait_until(t0 + (gint64)i * interval_ms * 1000, cancellable, error))
+            return NULL;
         s->t[i] = (double)(g_get_monotonic_time() - t0) / 1e6;
-        if (!(s->items[i] = dr_measurer_measure(m, dom, req, cancellable, error)))
+        g_debug("series: measurement %u of %u at %.1f s", i + 1, count, s->t[i]);
+        if (!(s->items[i] = dr_measure_plan_run(plan, cancellable, error)))
             return NULL;
         s->n++;
         rates[i] = s->items[i]->mib_per_s;

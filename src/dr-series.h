@@ -4,7 +4,7 @@
 #pragma once
 
 #include "dr-dirtyrate.h"
-#include "dr-measurer.h"
+#include "dr-measureplan.h"
 
 G_BEGIN_DECLS
 
@@ -52,8 +52,7 @@ typedef void (*DrSeriesProgressFunc)(size_t done, size_t total, const DrDirtyRat
  *
  * Returns: the series, or NULL with @error from the first failure.
  */
-DrSeries *dr_series_measure(DrMeasurer *m, virDomainPtr dom, const DrDirtyRateRequest *req,
-                            unsigned int count, unsigned int interval_ms,
+DrSeries *dr_series_measure(DrMeasurePlan *plan, unsigned int count, unsigned int interval_ms,
                             DrSeriesProgressFunc progress, void *opaque,
                             GCancellable *cancellable, GError **error);
 

@@ -108,8 +108,7 @@ dr_wss_fit(const DrWssPoint *points, size_t n, uint64_t ram_bytes)
 }
 
 DrWss *
-dr_wss_measure(DrMeasurer *m, virDomainPtr dom, const DrDirtyRateRequest *base,
-               const unsigned int *periods_ms, size_t nperiods, unsigned int repeats,
+dr_wss_measure(DrMeasurePlan *plan, const unsigned int *periods_ms, size_t nperiods, unsigned int repeats,
                DrWssProgressFunc progress, void *opaque,
                GCancellable *cancellable, GError **error)
 {
@@ -128,17 +127,21 @@ dr_wss_measure(DrMeasurer *m, virDomainPtr dom, const DrDirtyRateRequest *base,
                     repeats, DR_WSS_REPEATS_MIN, DR_WSS_REPEATS_MAX);
         return NULL;
     }
-    if (!(probe = dr_measurer_probe(m, dom, error)))
+    if (dr_measure_plan_request(plan)->mode != DR_DIRTYRATE_MODE_PAGE_SAMPLING) {
+        g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                    _("A working-set estimate needs page-sampling mode, not %1$s"),
+                    dr_dirtyrate_mode_to_string(dr_measure_plan_request(plan)->mode));
         return NULL;
+    }
+    probe = dr_measure_plan_probe(plan);
     points = g_new0(DrWssPoint, nperiods);
     for (size_t i = 0; i < nperiods; i++) {
-        DrDirtyRateRequest req = *base;
         g_autoptr(DrSeries) s = NULL;
         double secs = periods_ms[i] / 1000.0;
 
-        req.mode = DR_DIRTYRATE_MODE_PAGE_SAMPLING;
-        req.period_ms = periods_ms[i];
-        if (!(s = dr_series_measure(m, dom, &req, repeats, 0, NULL, NULL, cancellable, error)))
+        g_debug("working set: period %zu of %zu, %u ms", i + 1, nperiods, periods_ms[i]);
+        if (!dr_measure_plan_set_period(plan, periods_ms[i], error) ||
+            !(s = dr_series_measure(plan, repeats, 0, NULL, NULL, cancellable, error)))
             return NULL;
         points[i].period_s = secs;
         points[i].mib_per_s = s->stats.mean;

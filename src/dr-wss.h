@@ -9,7 +9,7 @@
 #pragma once
 
 #include "dr-dirtyrate.h"
-#include "dr-measurer.h"
+#include "dr-measureplan.h"
 
 G_BEGIN_DECLS
 
@@ -62,11 +62,12 @@ typedef void (*DrWssProgressFunc)(size_t done, size_t total, const DrWssPoint *l
  * dr_wss_measure:
  * @periods_ms: the periods, ascending, each valid for the request's backend
  *
- * Measures page sampling at each period (@repeats times, averaged) and
+ * Measures @plan (which must be in page-sampling mode) at each period
+ * (@repeats times, averaged; the plan keeps the last period) and
  * fits the curve.
  */
-DrWss *dr_wss_measure(DrMeasurer *m, virDomainPtr dom, const DrDirtyRateRequest *base,
-                      const unsigned int *periods_ms, size_t nperiods, unsigned int repeats,
+DrWss *dr_wss_measure(DrMeasurePlan *plan, const unsigned int *periods_ms, size_t nperiods,
+                      unsigned int repeats,
                       DrWssProgressFunc progress, void *opaque,
                       GCancellable *cancellable, GError **error);
 

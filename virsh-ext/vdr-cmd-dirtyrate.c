@@ -171,8 +171,9 @@ cmd_dirtyrate(VdrControl *ctl, const VdrCmd *cmd, GError **error)
 {
     g_autoptr(virDomain) dom = NULL;
     g_autoptr(DrMeasurer) m = dr_measurer_new();
+    g_autoptr(DrMeasurePlan) plan = NULL;
     g_autoptr(DrSeries) s = NULL;
-    DrDirtyRateRequest req, resolved;
+    DrDirtyRateRequest req;
     unsigned int count = VDR_DEFAULT_COUNT, interval_s = 0;
     VdrProgress prog = { ctl->err, FALSE };
 
@@ -184,10 +185,10 @@ cmd_dirtyrate(VdrControl *ctl, const VdrCmd *cmd, GError **error)
     if (!(dom = vdr_domain_lookup(ctl, vdr_cmd_get_string(cmd, "domain"), error)))
         return FALSE;
     /* Decide and refuse before the first measurement starts. */
-    if (!dr_measurer_resolve(m, dom, &req, &resolved, error))
+    if (!(plan = dr_measurer_plan(m, dom, &req, error)))
         return FALSE;
     prog.live = count > 1 && !ctl->quiet && !vdr_cmd_has(cmd, "json") && isatty(fileno(ctl->err));
-    if (!(s = dr_series_measure(m, dom, &req, count, interval_s * 1000, series_progress, &prog,
+    if (!(s = dr_series_measure(plan, count, interval_s * 1000, series_progress, &prog,
                                 NULL, error)))
         return FALSE;
     if (vdr_cmd_has(cmd, "json"))

@@ -49,8 +49,9 @@ cmd_wss(VdrControl *ctl, const VdrCmd *cmd, GError **error)
 {
     g_autoptr(virDomain) dom = NULL;
     g_autoptr(DrMeasurer) m = dr_measurer_new();
+    g_autoptr(DrMeasurePlan) plan = NULL;
     g_autoptr(DrWss) w = NULL;
-    DrDirtyRateRequest req, resolved;
+    DrDirtyRateRequest req;
     unsigned int max_s = DR_WSS_MAX_SECONDS_DEFAULT, repeats = 1, periods[DR_WSS_PERIODS_MAX];
     size_t n = 0;
     VdrProgress prog = { ctl->err, FALSE };
@@ -68,10 +69,10 @@ cmd_wss(VdrControl *ctl, const VdrCmd *cmd, GError **error)
     periods[n++] = max_s * 1000;
 
     if (!(dom = vdr_domain_lookup(ctl, vdr_cmd_get_string(cmd, "domain"), error)) ||
-        !dr_measurer_resolve(m, dom, &req, &resolved, error))
+        !(plan = dr_measurer_plan(m, dom, &req, error)))
         return FALSE;
     prog.live = !ctl->quiet && !vdr_cmd_has(cmd, "json") && isatty(fileno(ctl->err));
-    if (!(w = dr_wss_measure(m, dom, &req, periods, n, repeats, wss_progress, &prog, NULL, error)))
+    if (!(w = dr_wss_measure(plan, periods, n, repeats, wss_progress, &prog, NULL, error)))
         return FALSE;
 
     if (vdr_cmd_has(cmd, "json")) {
