@@ -9,6 +9,7 @@
 #pragma once
 
 #include "dr-error.h"
+#include "dr-estimate.h"
 #include "dr-xbzrle.h"
 #include "dr-pagecache.h"
 #include "dr-guestmem.h"
@@ -18,6 +19,7 @@
 #include "dr-qmpdirtyrate.h"
 #include "dr-probe.h"
 #include "dr-measurer.h"
+#include "dr-measureplan.h"
 #include "dr-series.h"
 #include "dr-wss.h"
 #include "dr-units.h"

@@ -7,6 +7,7 @@
 #include <libvirt/virterror.h>
 
 #include "dr-error.h"
+#include "dr-errorpriv.h"
 
 G_DEFINE_QUARK(dr-error-quark, dr_error)
 

@@ -32,29 +32,3 @@ typedef enum {
 GQuark dr_error_quark(void);
 
 G_END_DECLS
-
-G_BEGIN_DECLS
-
-/**
- * dr_error_libvirt_last:
- * @code: (out) (optional): libvirt's error code, VIR_ERR_INTERNAL_ERROR
- *   when there is none
- *
- * Copies this thread's last libvirt error message.  Call it before any
- * other libvirt function: most of them (virDomainGetName too) reset it.
- *
- * Returns: a new string, never NULL.
- */
-char *dr_error_libvirt_last(int *code);
-
-/**
- * dr_error_set_libvirt_domain:
- * @while_doing: what was being done, translated, e.g. "reading its statistics"
- *
- * Sets @error from libvirt's last error for a call on @dom: a domain
- * that is gone or not running is DR_ERROR_NO_DOMAIN, an unsupported
- * call DR_ERROR_UNSUPPORTED, anything else DR_ERROR_LIBVIRT.
- */
-void dr_error_set_libvirt_domain(GError **error, virDomainPtr dom, const char *while_doing);
-
-G_END_DECLS

@@ -32,6 +32,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "dr-error.h"
+#include "dr-errorpriv.h"
 #include "dr-guestmem.h"
 #include <libxml/xpathInternals.h>
 

@@ -12,6 +12,7 @@
 #include <libxml/tree.h>
 
 #include "dr-error.h"
+#include "dr-errorpriv.h"
 #include "dr-policy.h"
 #include "dr-units.h"
 #include "dr-xml.h"

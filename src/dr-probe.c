@@ -13,6 +13,7 @@
 #include <libvirt/virterror.h>
 
 #include "dr-error.h"
+#include "dr-errorpriv.h"
 #include "dr-probe.h"
 #include "dr-xml.h"
 
@@ -96,6 +97,7 @@ dr_probe_new(virDomainPtr dom, GError **error)
         virDomainGetInfo(dom, &info) < 0 || !(raw = virDomainGetXMLDesc(dom, 0))) {
         int code;
         g_autofree char *msg = dr_error_libvirt_last(&code);
+        g_debug("probing %s failed: %s", virDomainGetName(dom), msg);
         g_set_error(error, DR_ERROR,
                     code == VIR_ERR_NO_DOMAIN ? DR_ERROR_NO_DOMAIN : DR_ERROR_LIBVIRT,
                     _("Cannot probe domain '%1$s': %2$s"), virDomainGetName(dom), msg);
@@ -103,12 +105,19 @@ dr_probe_new(virDomainPtr dom, GError **error)
     }
     xml = g_strdup(raw);
     free(raw);
-    p = dr_probe_new_from_facts(xml, lv, qv, (uint64_t)info.memory * 1024,
+    /* The guest's RAM as QEMU counts it for sampled rates: the boot
+     * size (maxMem), not what the balloon currently leaves it. */
+    p = dr_probe_new_from_facts(xml, lv, qv, (uint64_t)info.maxMem * 1024,
                                 info.nrVirtCpu, error);
     if (p && (type = virConnectGetType(conn))) {
         g_free(p->driver);
         p->driver = g_strdup(type);
     }
+    if (p)
+        g_debug("probe of %s: driver %s, libvirt %lu, hypervisor %lu, accel %d, dirty ring %d, "
+                "%" G_GUINT64_FORMAT " bytes, %u vCPUs, native API %d, native modes %d",
+                virDomainGetName(dom), p->driver ? p->driver : "?", lv, qv, (int)p->accel,
+                p->dirty_ring, (guint64)p->ram_bytes, p->nvcpus, p->native_api, p->native_modes);
     return p;
 }
 
@@ -142,7 +151,7 @@ dr_probe_mode_why_not(const DrProbe *p, DrDirtyRateMode mode, DrDirtyRateBackend
     if (!p->qmp_args.has_command)
         return g_strdup_printf(_("QEMU %1$s has no calc-dirty-rate command; it needs QEMU 5.2 or newer"), qv);
     if (backend == DR_DIRTYRATE_BACKEND_NATIVE && !p->native_api)
-        return g_strdup_printf(_("libvirt %1$s has no dirty-rate API (it came in 7.2); use --backend qmp, which taints the domain"), lv);
+        return g_strdup_printf(_("libvirt %1$s has no dirty-rate API (it came in 7.2); only the QMP backend, which taints the domain, can measure"), lv);
 
     switch (mode) {
     case DR_DIRTYRATE_MODE_AUTO:
@@ -164,7 +173,7 @@ dr_probe_mode_why_not(const DrProbe *p, DrDirtyRateMode mode, DrDirtyRateBackend
     if (!p->qmp_args.has_mode)
         return g_strdup_printf(_("QEMU %1$s measures in page-sampling mode only; the other modes need QEMU 6.2"), qv);
     if (backend == DR_DIRTYRATE_BACKEND_NATIVE && !p->native_modes)
-        return g_strdup_printf(_("libvirt %1$s cannot choose the mode (that came in 8.1); use --backend qmp, which taints the domain"), lv);
+        return g_strdup_printf(_("libvirt %1$s cannot choose the mode (that came in 8.1); only the QMP backend, which taints the domain, can"), lv);
     return NULL;
 }
 
@@ -214,10 +223,10 @@ dr_probe_resolve(const DrProbe *p, const DrDirtyRateRequest *req,
     sub_second = out->period_ms % 1000 != 0;
     why_native = dr_probe_mode_why_not(p, out->mode, DR_DIRTYRATE_BACKEND_NATIVE);
     if (!why_native && sub_second)
-        why_native = g_strdup(_("libvirt's dirty-rate API takes whole seconds; periods under a second need --backend qmp, which taints the domain"));
+        why_native = g_strdup(_("libvirt's dirty-rate API takes whole seconds; periods under a second need the QMP backend, which taints the domain"));
     if (!why_native && out->sample_pages &&
         out->sample_pages != DR_DIRTYRATE_SAMPLE_PAGES_QEMU_DEFAULT)
-        why_native = g_strdup(_("libvirt's dirty-rate API cannot set sample pages; that needs --backend qmp, which taints the domain"));
+        why_native = g_strdup(_("libvirt's dirty-rate API cannot set sample pages; that needs the QMP backend, which taints the domain"));
     native_ok = why_native == NULL;
 
     why_qmp = dr_probe_mode_why_not(p, out->mode, DR_DIRTYRATE_BACKEND_QMP);

@@ -10,6 +10,7 @@
 #include <libvirt/virterror.h>
 
 #include "dr-error.h"
+#include "dr-errorpriv.h"
 #include "dr-qmp.h"
 
 /* A reply larger than this is not one we asked for (the whole QMP
@@ -50,6 +51,7 @@ libvirt_transport(const char *command_json, void *opaque, GError **error)
     char *reply = NULL;
     char *copy;
 
+    g_debug("virDomainQemuMonitorCommand(%s): this taints the domain", virDomainGetName(dom));
     if (virDomainQemuMonitorCommand(dom, command_json, &reply, 0) < 0) {
         int code;
         g_autofree char *msg = dr_error_libvirt_last(&code);
@@ -102,8 +104,12 @@ dr_qmp_execute(DrQmp *qmp, const char *command, JsonObject *arguments, GError **
     json_generator_set_root(gen, root);
     text = json_generator_to_data(gen, NULL);
 
-    if (!(reply = qmp->transport(text, qmp->opaque, error)))
+    g_debug("QMP send: %s", text);
+    if (!(reply = qmp->transport(text, qmp->opaque, error))) {
+        g_debug("QMP transport failed: %s", error && *error ? (*error)->message : "?");
         return NULL;
+    }
+    g_debug("QMP reply (%zu bytes): %.4096s", strlen(reply), reply);
     if (strlen(reply) > DR_QMP_REPLY_MAX ||
         !json_parser_load_from_data(parser, reply, -1, &perr) ||
         !json_parser_get_root(parser) ||

@@ -8,6 +8,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "dr-error.h"
+#include "dr-errorpriv.h"
 #include "vdr-command.h"
 
 const VdrCmdDef *

@@ -6,6 +6,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "dr-error.h"
+#include "dr-errorpriv.h"
 #include "vdr-domain.h"
 
 virDomainPtr
