@@ -9,18 +9,25 @@
 #include "dr-estimate.h"
 #include "dr-dirtyrate.h"
 
-static const char *const mode_names[DR_DIRTYRATE_MODE_LAST] = {
+/* The one table of each enum's names; NULL-terminated, so that the
+ * policy's keys and the CLI can list them. */
+const char *const dr_dirtyrate_mode_names[DR_DIRTYRATE_MODE_LAST + 1] = {
     [DR_DIRTYRATE_MODE_AUTO] = "auto",
     [DR_DIRTYRATE_MODE_PAGE_SAMPLING] = "page-sampling",
     [DR_DIRTYRATE_MODE_DIRTY_BITMAP] = "dirty-bitmap",
     [DR_DIRTYRATE_MODE_DIRTY_RING] = "dirty-ring",
+    [DR_DIRTYRATE_MODE_LAST] = NULL,
 };
 
-static const char *const backend_names[DR_DIRTYRATE_BACKEND_LAST] = {
+const char *const dr_dirtyrate_backend_names[DR_DIRTYRATE_BACKEND_LAST + 1] = {
     [DR_DIRTYRATE_BACKEND_AUTO] = "auto",
     [DR_DIRTYRATE_BACKEND_NATIVE] = "native",
     [DR_DIRTYRATE_BACKEND_QMP] = "qmp",
+    [DR_DIRTYRATE_BACKEND_LAST] = NULL,
 };
+
+#define mode_names dr_dirtyrate_mode_names
+#define backend_names dr_dirtyrate_backend_names
 
 const char *
 dr_dirtyrate_mode_to_string(DrDirtyRateMode mode)

@@ -29,6 +29,10 @@ typedef enum {
 } DrDirtyRateBackend;
 
 /* QEMU's names ("page-sampling", ...), and "auto". */
+/* Every mode's and backend's name, in enum order, NULL-terminated. */
+extern const char *const dr_dirtyrate_mode_names[DR_DIRTYRATE_MODE_LAST + 1];
+extern const char *const dr_dirtyrate_backend_names[DR_DIRTYRATE_BACKEND_LAST + 1];
+
 const char *dr_dirtyrate_mode_to_string(DrDirtyRateMode mode);
 gboolean dr_dirtyrate_mode_from_string(const char *s, DrDirtyRateMode *mode);
 const char *dr_dirtyrate_backend_to_string(DrDirtyRateBackend backend);

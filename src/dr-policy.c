@@ -11,13 +11,13 @@
 #include <libxml/relaxng.h>
 #include <libxml/tree.h>
 
+#include "dr-dirtyrate.h"
 #include "dr-error.h"
 #include "dr-errorpriv.h"
 #include "dr-policy.h"
 #include "dr-units.h"
 #include "dr-xml.h"
 
-static const char *const modes[] = { "auto", "page-sampling", "dirty-bitmap", "dirty-ring", NULL };
 static const char *const qmp_values[] = { "forbid", "allow", NULL };
 static const char *const exceeded[] = { "abort", "suspend", "postcopy", NULL };
 static const char *const tristate[] = { "auto", "on", "off", NULL };
@@ -26,7 +26,7 @@ static const char *const yesno[] = { "yes", "no", NULL };
 #define MS_DAY (24ULL * 3600 * 1000)
 
 static const DrPolicyKey keys[] = {
-    { "measure.mode", "measure", "mode", DR_POLICY_TYPE_ENUM, modes, "auto", 0, 0,
+    { "measure.mode", "measure", "mode", DR_POLICY_TYPE_ENUM, dr_dirtyrate_mode_names, "auto", 0, 0,
       N_("how to measure: auto picks page-sampling, the one mode every guest has") },
     { "measure.period", "measure", "period", DR_POLICY_TYPE_DURATION, NULL, "2s", 50, 60000,
       N_("period of one measurement, 50ms to 60s (under 1s needs QMP and QEMU 8.2)") },

@@ -18,8 +18,9 @@ vdr_request_backend_from_option(const VdrCmd *cmd, DrDirtyRateBackend *backend, 
     const char *s = vdr_cmd_get_string(cmd, "backend");
 
     if (s && !dr_dirtyrate_backend_from_string(s, backend)) {
+        g_autofree char *list = g_strjoinv(", ", (char **)dr_dirtyrate_backend_names);
         g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
-                    _("Unknown backend '%1$s': use auto, native or qmp"), s);
+                    _("Unknown backend '%1$s': use one of %2$s"), s, list);
         return FALSE;
     }
     return TRUE;
@@ -36,8 +37,9 @@ vdr_request_from_options(const VdrCmd *cmd, DrDirtyRateRequest *req, GError **er
     req->period_ms = DR_DIRTYRATE_PERIOD_MS_DEFAULT;
     if ((s = vdr_cmd_get_string(cmd, "mode")) &&
         !dr_dirtyrate_mode_from_string(s, &req->mode)) {
+        g_autofree char *list = g_strjoinv(", ", (char **)dr_dirtyrate_mode_names);
         g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
-                    _("Unknown mode '%1$s': use auto, page-sampling, dirty-bitmap or dirty-ring"), s);
+                    _("Unknown mode '%1$s': use one of %2$s"), s, list);
         return FALSE;
     }
     if (!vdr_request_backend_from_option(cmd, &req->backend, error))
