@@ -86,9 +86,7 @@ dr_series_measure(DrMeasurePlan *plan, unsigned int count, unsigned int interval
                   GCancellable *cancellable, GError **error)
 {
     g_autoptr(DrSeries) s = g_new0(DrSeries, 1);
-    g_autofree double *rates = NULL;
     gint64 t0 = g_get_monotonic_time();
-    gboolean pooled = TRUE;
 
     if (count < DR_SERIES_COUNT_MIN || count > DR_SERIES_COUNT_MAX) {
         g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
@@ -104,7 +102,6 @@ dr_series_measure(DrMeasurePlan *plan, unsigned int count, unsigned int interval
     }
     s->items = g_new0(DrDirtyRate *, count);
     s->t = g_new0(double, count);
-    rates = g_new0(double, count);
 
     for (unsigned int i = 0; i < count; i++) {
         if (!dr_wait_until(t0 + (gint64)i * interval_ms * 1000, cancellable, error))
@@ -114,11 +111,21 @@ dr_series_measure(DrMeasurePlan *plan, unsigned int count, unsigned int interval
         if (!(s->items[i] = dr_measure_plan_run(plan, cancellable, error)))
             return NULL;
         s->n++;
-        rates[i] = s->items[i]->mib_per_s;
         if (progress)
             progress(s->n, count, s->items[i], opaque);
     }
+    dr_series_summarize(s);
+    return g_steal_pointer(&s);
+}
 
+void
+dr_series_summarize(DrSeries *s)
+{
+    g_autofree double *rates = g_new0(double, MAX(s->n, 1));
+    gboolean pooled = TRUE;
+
+    for (size_t i = 0; i < s->n; i++)
+        rates[i] = s->items[i]->mib_per_s;
     dr_series_stats_compute(rates, s->t, s->n, &s->stats);
     for (size_t i = 0; i < s->n; i++) {
         const DrDirtyRate *a = s->items[0], *b = s->items[i];
@@ -131,5 +138,4 @@ dr_series_measure(DrMeasurePlan *plan, unsigned int count, unsigned int interval
         s->stats.interval = dr_dirtyrate_sampling_interval_pooled(rates, s->n, a->period_ms,
                                                                   a->sample_pages, a->ram_bytes);
     }
-    return g_steal_pointer(&s);
 }

@@ -35,6 +35,9 @@ typedef struct {
 } DrSeries;
 
 void dr_series_free(DrSeries *s);
+/* Computes @s's statistics from its items and times: for page sampling
+ * with one period and sample size, the interval pools every sample. */
+void dr_series_summarize(DrSeries *s);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DrSeries, dr_series_free)
 
 /* Called after each measurement, e.g. for live progress. */

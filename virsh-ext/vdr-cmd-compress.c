@@ -11,6 +11,7 @@
 #include "vdr-groups.h"
 #include "vdr-domain.h"
 #include "vdr-output.h"
+#include "vdr-printers.h"
 
 static const VdrOptDef opts_compress[] = {
     VDR_OPT_DEF_DOMAIN,
@@ -28,9 +29,6 @@ static const VdrOptDef opts_compress[] = {
     VDR_OPT_DEF_JSON,
     { NULL }
 };
-
-/* An achieved interval more than 10% over the one asked for is noted. */
-#define VDR_INTERVAL_SLACK 1.1
 
 static void
 print_estimate(FILE *out, const char *name, const DrCompressEstimate *e)
@@ -120,6 +118,17 @@ estimate_json(const char *name, const DrCompressEstimate *e)
     return json_builder_get_root(b);
 }
 
+void
+vdr_compress_print(FILE *out, const char *name, const DrCompressEstimate *e, gboolean json)
+{
+    if (json) {
+        g_autoptr(JsonNode) root = estimate_json(name, e);
+        vdr_json_print(out, root);
+    } else {
+        print_estimate(out, name, e);
+    }
+}
+
 static const char *const interval_options[] = { "seconds", "milliseconds", NULL };
 
 static gboolean
@@ -150,12 +159,7 @@ cmd_compress(VdrControl *ctl, const VdrCmd *cmd, GError **error)
     if (!(est = dr_compress_estimate(dom, &params, NULL, error)))
         return FALSE;
 
-    if (vdr_cmd_has(cmd, "json")) {
-        g_autoptr(JsonNode) root = estimate_json(virDomainGetName(dom), est);
-        vdr_json_print(ctl->out, root);
-    } else {
-        print_estimate(ctl->out, virDomainGetName(dom), est);
-    }
+    vdr_compress_print(ctl->out, virDomainGetName(dom), est, vdr_cmd_has(cmd, "json"));
     return TRUE;
 }
 

@@ -15,6 +15,7 @@
 #include "vdr-domain.h"
 #include "vdr-groups.h"
 #include "vdr-output.h"
+#include "vdr-printers.h"
 #include "vdr-request.h"
 
 /* The defaults of a plain 'domdirtyrate DOMAIN': twelve 2-second page
@@ -126,9 +127,16 @@ print_series(FILE *out, const char *name, const DrSeries *s, unsigned int interv
     else
         fprintf(out, "  %-14s %.3g s\n", _("period:"), secs);
     if (s->n > 1) {
-        if (interval_ms)
+        if (interval_ms) {
+            /* Measurements that take longer than the interval cannot
+             * keep it: say what was achieved. */
+            double achieved = s->t[s->n - 1] / (double)(s->n - 1);
             fprintf(out, "  %-14s %zu, one every %.3g s\n", _("measurements:"), s->n,
                     interval_ms / 1000.0);
+            if (achieved > interval_ms / 1000.0 * VDR_INTERVAL_SLACK)
+                fprintf(out, _("  %1$-14s one every %2$.3g s was achieved: each measurement took longer than the interval\n"),
+                        "", achieved);
+        }
         else
             fprintf(out, "  %-14s %zu, back to back\n", _("measurements:"), s->n);
         for (size_t i = 0; i < s->n; i++)
@@ -150,6 +158,16 @@ print_series(FILE *out, const char *name, const DrSeries *s, unsigned int interv
                     s->items[i]->vcpus[v].id, i + 1, s->items[i]->vcpus[v].mib_per_s,
                     s->items[i]->period_ms / 1000.0);
     }
+}
+
+void
+vdr_dirtyrate_print(FILE *out, const char *name, const DrSeries *s, unsigned int interval_ms,
+                    gboolean json)
+{
+    if (json)
+        print_series_json(out, name, s, interval_ms);
+    else
+        print_series(out, name, s, interval_ms);
 }
 
 static void
@@ -192,9 +210,9 @@ cmd_dirtyrate(VdrControl *ctl, const VdrCmd *cmd, GError **error)
                                 NULL, error)))
         return FALSE;
     if (vdr_cmd_has(cmd, "json"))
-        print_series_json(ctl->out, virDomainGetName(dom), s, interval_s * 1000);
+        vdr_dirtyrate_print(ctl->out, virDomainGetName(dom), s, interval_s * 1000, TRUE);
     else
-        print_series(ctl->out, virDomainGetName(dom), s, interval_s * 1000);
+        vdr_dirtyrate_print(ctl->out, virDomainGetName(dom), s, interval_s * 1000, FALSE);
     return TRUE;
 }
 

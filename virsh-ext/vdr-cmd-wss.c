@@ -15,6 +15,7 @@
 #include "vdr-domain.h"
 #include "vdr-groups.h"
 #include "vdr-output.h"
+#include "vdr-printers.h"
 #include "vdr-request.h"
 
 static const VdrOptDef opts_wss[] = {
@@ -42,6 +43,52 @@ wss_progress(size_t done, size_t total, const DrWssPoint *last, void *opaque)
     if (done == total)
         fputs("\r\033[K", p->err);
     fflush(p->err);
+}
+
+void
+vdr_wss_print(FILE *out, const char *name, const DrWss *w, gboolean json)
+{
+    if (json) {
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        g_autoptr(JsonNode) root = NULL;
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "domain");
+        json_builder_add_string_value(b, name);
+        vdr_json_add_int(b, "ram_bytes", (gint64)w->ram_bytes);
+        vdr_json_add_double(b, "wss_mib", w->wss_mib);
+        vdr_json_add_double(b, "new_mib_per_s", w->new_mib_per_s);
+        json_builder_set_member_name(b, "model");
+        json_builder_add_string_value(b, dr_wss_model_to_string(w->model));
+        json_builder_set_member_name(b, "saturated");
+        json_builder_add_boolean_value(b, w->saturated);
+        json_builder_set_member_name(b, "curve");
+        json_builder_begin_array(b);
+        for (size_t i = 0; i < w->npoints; i++) {
+            json_builder_begin_object(b);
+            vdr_json_add_double(b, "period_s", w->points[i].period_s);
+            vdr_json_add_double(b, "mib_per_s", w->points[i].mib_per_s);
+            vdr_json_add_estimate(b, "dirtied_mib", &w->points[i].dirtied);
+            json_builder_end_object(b);
+        }
+        json_builder_end_array(b);
+        json_builder_end_object(b);
+        root = json_builder_get_root(b);
+        vdr_json_print(out, root);
+        return;
+    }
+    fprintf(out, _("Domain: '%1$s'\n"), name);
+    fprintf(out, "  %-10s %-14s %s\n", _("period"), _("rate"), _("memory dirtied in the period"));
+    for (size_t i = 0; i < w->npoints; i++)
+        fprintf(out, "  %6.3g s   %7.1f MiB/s  %7.1f MiB (95%% CI %.1f to %.1f)\n",
+                w->points[i].period_s, w->points[i].mib_per_s, w->points[i].dirtied_mib,
+                w->points[i].dirtied.low, w->points[i].dirtied.high);
+    if (w->saturated)
+        fprintf(out, "  %-14s %.0f MiB (%s fit; the curve flattened)\n", _("working set:"),
+                w->wss_mib, dr_wss_model_to_string(w->model));
+    else
+        fprintf(out, "  %-14s at least %.0f MiB (the curve did not flatten; try a larger --max-seconds)\n",
+                _("working set:"), w->wss_mib);
+    fprintf(out, "  %-14s %.1f MiB/s\n", _("new pages:"), w->new_mib_per_s);
 }
 
 static gboolean
@@ -75,47 +122,7 @@ cmd_wss(VdrControl *ctl, const VdrCmd *cmd, GError **error)
     if (!(w = dr_wss_measure(plan, periods, n, repeats, wss_progress, &prog, NULL, error)))
         return FALSE;
 
-    if (vdr_cmd_has(cmd, "json")) {
-        g_autoptr(JsonBuilder) b = json_builder_new();
-        g_autoptr(JsonNode) root = NULL;
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "domain");
-        json_builder_add_string_value(b, virDomainGetName(dom));
-        vdr_json_add_int(b, "ram_bytes", (gint64)w->ram_bytes);
-        vdr_json_add_double(b, "wss_mib", w->wss_mib);
-        vdr_json_add_double(b, "new_mib_per_s", w->new_mib_per_s);
-        json_builder_set_member_name(b, "model");
-        json_builder_add_string_value(b, dr_wss_model_to_string(w->model));
-        json_builder_set_member_name(b, "saturated");
-        json_builder_add_boolean_value(b, w->saturated);
-        json_builder_set_member_name(b, "curve");
-        json_builder_begin_array(b);
-        for (size_t i = 0; i < w->npoints; i++) {
-            json_builder_begin_object(b);
-            vdr_json_add_double(b, "period_s", w->points[i].period_s);
-            vdr_json_add_double(b, "mib_per_s", w->points[i].mib_per_s);
-            vdr_json_add_estimate(b, "dirtied_mib", &w->points[i].dirtied);
-            json_builder_end_object(b);
-        }
-        json_builder_end_array(b);
-        json_builder_end_object(b);
-        root = json_builder_get_root(b);
-        vdr_json_print(ctl->out, root);
-        return TRUE;
-    }
-    fprintf(ctl->out, _("Domain: '%1$s'\n"), virDomainGetName(dom));
-    fprintf(ctl->out, "  %-10s %-14s %s\n", _("period"), _("rate"), _("memory dirtied in the period"));
-    for (size_t i = 0; i < w->npoints; i++)
-        fprintf(ctl->out, "  %6.3g s   %7.1f MiB/s  %7.1f MiB (95%% CI %.1f to %.1f)\n",
-                w->points[i].period_s, w->points[i].mib_per_s, w->points[i].dirtied_mib,
-                w->points[i].dirtied.low, w->points[i].dirtied.high);
-    if (w->saturated)
-        fprintf(ctl->out, "  %-14s %.0f MiB (%s fit; the curve flattened)\n", _("working set:"),
-                w->wss_mib, dr_wss_model_to_string(w->model));
-    else
-        fprintf(ctl->out, "  %-14s at least %.0f MiB (the curve did not flatten; try a larger --max-seconds)\n",
-                _("working set:"), w->wss_mib);
-    fprintf(ctl->out, "  %-14s %.1f MiB/s\n", _("new pages:"), w->new_mib_per_s);
+    vdr_wss_print(ctl->out, virDomainGetName(dom), w, vdr_cmd_has(cmd, "json"));
     return TRUE;
 }
 

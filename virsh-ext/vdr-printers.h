@@ -1,0 +1,24 @@
+/*
+ * vdr-printers.h: what the measuring commands print on success, human
+ * and JSON, kept callable on their own so that golden files can check
+ * them without a guest (tests/unit/test-vdr-printers.c)
+ */
+#pragma once
+
+#include <stdio.h>
+
+#include "dr-compress.h"
+#include "dr-series.h"
+#include "dr-wss.h"
+
+/* An achieved interval more than 10% over the one asked for is noted. */
+#define VDR_INTERVAL_SLACK 1.1
+
+/* domdirtyrate (vdr-cmd-dirtyrate.c) */
+void vdr_dirtyrate_print(FILE *out, const char *name, const DrSeries *s,
+                         unsigned int interval_ms, gboolean json);
+/* domdirtyrate-wss (vdr-cmd-wss.c) */
+void vdr_wss_print(FILE *out, const char *name, const DrWss *w, gboolean json);
+/* domdirtyrate-compress (vdr-cmd-compress.c) */
+void vdr_compress_print(FILE *out, const char *name, const DrCompressEstimate *e,
+                        gboolean json);
