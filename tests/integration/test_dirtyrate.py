@@ -111,11 +111,13 @@ def test_refusals_change_nothing(make_guest, vdr):
     xml = g.dom.XMLDesc(0)
     before = taint_lines(g.name)
     cases = [
-        (["--seconds", "61"], "use 1 to 60 seconds"),
-        (["--seconds", "0"], "use 1 to 60 seconds"),
-        (["--milliseconds", "49"], "use 50 to 60000 ms"),
+        (["--seconds", "61"], "Option --seconds is out of range: use 1 to 60, not 61"),
+        (["--seconds", "0"], "use 1 to 60, not 0"),
+        (["--milliseconds", "49"], "use 50 to 60000, not 49"),
         (["--sample-pages", "100"], "use 128 to 16384"),
         (["--sample-pages", "20000"], "use 128 to 16384"),
+        # 0 once meant the default, silently.
+        (["--sample-pages", "0"], "use 128 to 16384, not 0"),
         (["--count", "0"], "use 1 to 1000"),
         (["--mode", "bogus"], "Unknown mode 'bogus'"),
         (["--backend", "bogus"], "Unknown backend 'bogus'"),
