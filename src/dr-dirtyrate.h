@@ -45,6 +45,8 @@ gboolean dr_dirtyrate_backend_from_string(const char *s, DrDirtyRateBackend *bac
 #define DR_DIRTYRATE_SAMPLE_PAGES_MIN 128
 #define DR_DIRTYRATE_SAMPLE_PAGES_MAX 16384
 #define DR_DIRTYRATE_SAMPLE_PAGES_QEMU_DEFAULT 512
+/* vCPU ids a per-vCPU rate may have (QEMU's x86 limit is lower). */
+#define DR_DIRTYRATE_VCPUS_MAX 4096
 
 typedef struct {
     DrDirtyRateMode mode;

@@ -166,7 +166,7 @@ native_read(virDomainPtr dom, NativeStats *st, GError **error)
         virTypedParamsGetLLong(p, np, "dirtyrate.calc_start_time", &st->start_time) != 1 ||
         virTypedParamsGetInt(p, np, "dirtyrate.calc_period", &st->period_s) != 1 ||
         st->status < VIR_DOMAIN_DIRTYRATE_UNSTARTED || st->status > VIR_DOMAIN_DIRTYRATE_MEASURED ||
-        st->period_s < 0 || st->period_s > 60) {
+        st->period_s < 0 || st->period_s > DR_DIRTYRATE_PERIOD_MS_MAX / 1000) {
         virDomainStatsRecordListFree(recs);
         /* A domain that has gone comes back as an empty record. */
         if (virDomainIsActive(dom) != 1) {
@@ -205,7 +205,7 @@ native_read(virDomainPtr dom, NativeStats *st, GError **error)
         if (!g_str_has_prefix(f, prefix) || !g_str_has_suffix(f, suffix))
             continue;
         num = g_strndup(f + strlen(prefix), strlen(f) - strlen(prefix) - strlen(suffix));
-        if (g_ascii_string_to_unsigned(num, 10, 0, 4095, &id, NULL) &&
+        if (g_ascii_string_to_unsigned(num, 10, 0, DR_DIRTYRATE_VCPUS_MAX - 1, &id, NULL) &&
             virTypedParamsGetLLong(p, np, f, &r) == 1 && r >= 0) {
             st->vcpus = g_renew(DrDirtyRateVcpu, st->vcpus, st->nvcpus + 1);
             st->vcpus[st->nvcpus].id = (int)id;

@@ -24,13 +24,17 @@ static const char *const tristate[] = { "auto", "on", "off", NULL };
 static const char *const yesno[] = { "yes", "no", NULL };
 
 #define MS_DAY (24ULL * 3600 * 1000)
+/* QEMU's XBZRLE cache holds whole pages: at least one. */
+#define DR_POLICY_CACHE_MIN 4096
 
 static const DrPolicyKey keys[] = {
     { "measure.mode", "measure", "mode", DR_POLICY_TYPE_ENUM, dr_dirtyrate_mode_names, "auto", 0, 0,
       N_("how to measure: auto picks page-sampling, the one mode every guest has") },
-    { "measure.period", "measure", "period", DR_POLICY_TYPE_DURATION, NULL, "2s", 50, 60000,
+    { "measure.period", "measure", "period", DR_POLICY_TYPE_DURATION, NULL, "2s",
+      DR_DIRTYRATE_PERIOD_MS_MIN_QMP, DR_DIRTYRATE_PERIOD_MS_MAX,
       N_("period of one measurement, 50ms to 60s (under 1s needs QMP and QEMU 8.2)") },
-    { "measure.sample-pages", "measure", "sample-pages", DR_POLICY_TYPE_COUNT, NULL, "512", 128, 16384,
+    { "measure.sample-pages", "measure", "sample-pages", DR_POLICY_TYPE_COUNT, NULL, "512",
+      DR_DIRTYRATE_SAMPLE_PAGES_MIN, DR_DIRTYRATE_SAMPLE_PAGES_MAX,
       N_("pages sampled per GiB in page-sampling mode, 128 to 16384 (other than 512 needs QMP)") },
     { "measure.every", "measure", "every", DR_POLICY_TYPE_DURATION, NULL, "5min", 1000, MS_DAY,
       N_("how often the daemon measures, 1s to 24h") },
@@ -46,9 +50,11 @@ static const DrPolicyKey keys[] = {
       N_("what to do past max-time: abort, suspend (finish paused) or postcopy") },
     { "xbzrle.use", "xbzrle", "use", DR_POLICY_TYPE_ENUM, tristate, "auto", 0, 0,
       N_("XBZRLE compression: auto (when it pays), on or off") },
-    { "xbzrle.cache", "xbzrle", "cache", DR_POLICY_TYPE_SIZE_OR_AUTO, NULL, "auto", 4096, 0,
+    { "xbzrle.cache", "xbzrle", "cache", DR_POLICY_TYPE_SIZE_OR_AUTO, NULL, "auto",
+      DR_POLICY_CACHE_MIN, 0,
       N_("XBZRLE cache size, e.g. 512MiB, or auto (sized from the working set)") },
-    { "xbzrle.max-cache", "xbzrle", "max-cache", DR_POLICY_TYPE_SIZE_OR_PERCENT, NULL, "25%", 4096, 0,
+    { "xbzrle.max-cache", "xbzrle", "max-cache", DR_POLICY_TYPE_SIZE_OR_PERCENT, NULL, "25%",
+      DR_POLICY_CACHE_MIN, 0,
       N_("cap on the XBZRLE cache: a size, or a share of guest RAM") },
     { "escalate.auto-converge", "escalate", "auto-converge", DR_POLICY_TYPE_ENUM, yesno, "yes", 0, 0,
       N_("may vCPUs be throttled so that the migration converges: yes or no") },

@@ -13,7 +13,6 @@
 /* No guest dirties memory faster than this (MiB/s); a larger number is
  * a broken reply. */
 #define DR_QMP_RATE_MAX (1LL << 30)
-#define DR_QMP_VCPUS_MAX 4096
 
 void
 dr_qmp_dirty_rate_info_clear(DrQmpDirtyRateInfo *info)
@@ -68,7 +67,7 @@ parse_vcpus(JsonNode *n, DrQmpDirtyRateInfo *info, GError **error)
         return bad_field(error, "vcpu-dirty-rate");
     a = json_node_get_array(n);
     len = json_array_get_length(a);
-    if (len > DR_QMP_VCPUS_MAX)
+    if (len > DR_DIRTYRATE_VCPUS_MAX)
         return bad_field(error, "vcpu-dirty-rate");
     info->vcpus = g_new0(DrDirtyRateVcpu, MAX(len, 1));
     for (guint i = 0; i < len; i++) {
@@ -77,7 +76,7 @@ parse_vcpus(JsonNode *n, DrQmpDirtyRateInfo *info, GError **error)
         /* The error names the array, once: the fields' own errors are
          * not asked for. */
         if (!JSON_NODE_HOLDS_OBJECT(e) ||
-            !get_int(json_node_get_object(e), "id", 0, DR_QMP_VCPUS_MAX - 1, TRUE, NULL, &id, NULL) ||
+            !get_int(json_node_get_object(e), "id", 0, DR_DIRTYRATE_VCPUS_MAX - 1, TRUE, NULL, &id, NULL) ||
             !get_int(json_node_get_object(e), "dirty-rate", 0, DR_QMP_RATE_MAX, TRUE, NULL, &rate, NULL))
             return bad_field(error, "vcpu-dirty-rate");
         for (guint j = 0; j < i; j++) {
