@@ -13,8 +13,12 @@ def test_guest_boots_and_reports_rate(make_guest):
     wl = drtestbed.Workload(wss_mib=64, rate=5120, bytes_per_write=1)
     g = make_guest(wl)
     assert "dr-guest: booted" in g.console_text()
-    assert "drw: config wss=64MiB rate=5120 pages/s bytes=1 order=seq threads=1" \
+    assert "drw: config wss=64MiB rate=5120 pages/s bytes=1 order=seq threads=1 fill=random" \
         in g.console_text()
+    # The fill is done before the first report.
+    text = g.console_text()
+    assert "drw: filled 16384 pages (random)" in text
+    assert text.index("drw: filled") < text.index("drw: ready")
     reports = g.wait_rate_reports(3)
     assert_rate_near(reports, wl.rate, 0.05)
     assert g.is_running()
@@ -22,9 +26,10 @@ def test_guest_boots_and_reports_rate(make_guest):
 
 def test_dense_random_workload_with_threads(make_guest):
     wl = drtestbed.Workload(wss_mib=32, rate=1024, bytes_per_write=4096,
-                            order="random", threads=2)
+                            order="random", threads=2, fill="half")
     g = make_guest(wl)
-    assert "order=random threads=2" in g.console_text()
+    assert "order=random threads=2 fill=half" in g.console_text()
+    assert "drw: filled 8192 pages (half)" in g.console_text()
     assert_rate_near(g.wait_rate_reports(3), wl.rate, 0.10)
     assert g.is_running()
 

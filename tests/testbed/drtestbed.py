@@ -156,12 +156,16 @@ def build_boot_files(workload_bin):
 class Workload:
     """The workload generator's settings (see tests/workload/dr-workload.c)."""
 
-    def __init__(self, wss_mib=256, rate=25600, bytes_per_write=1, order="seq", threads=1):
+    def __init__(self, wss_mib=256, rate=25600, bytes_per_write=1, order="seq", threads=1,
+                 fill="random"):
         self.wss_mib = wss_mib
         self.rate = rate  # pages per second
         self.bytes_per_write = bytes_per_write
         self.order = order
         self.threads = threads
+        # random: incompressible pages, the default for every migration
+        # test and benchmark; half: about 2:1; zero: zero pages.
+        self.fill = fill
 
     @property
     def mib_per_s(self):
@@ -170,7 +174,7 @@ class Workload:
     def cmdline(self):
         return (f"drw.wss={self.wss_mib}M drw.rate={self.rate} "
                 f"drw.bytes={self.bytes_per_write} drw.order={self.order} "
-                f"drw.threads={self.threads}")
+                f"drw.threads={self.threads} drw.fill={self.fill}")
 
 
 def domain_xml(name, kernel, initrd, workload, memory_mib=1024, vcpus=2):

@@ -18,8 +18,15 @@
  *   drw.order=seq      seq: cycle through the working set in order;
  *                      random: pick pages at random
  *   drw.threads=1      writer threads, each on its own slice
+ *   drw.fill=random    what the pages hold: random (incompressible),
+ *                      zero (zero pages until written) or half (the
+ *                      first 2 KiB random, the rest zero: about 2:1 for
+ *                      whole-page compression).  Writes keep to the
+ *                      random part, so a page keeps its kind.
  *
- * Report lines, one a second, on stdout (the serial console):
+ * It prints "drw: filled ..." once every page holds its fill, then
+ * "drw: ready", then report lines, one a second, on stdout (the serial
+ * console):
  *
  *   drw: t=12 rate=25598 pages/s 99.99 MiB/s total=307180 wss=256MiB ...
  *
@@ -41,12 +48,16 @@
 #define TICK_NS 5000000L /* 5 ms */
 #define MAX_THREADS 64
 
+enum fill { FILL_RANDOM, FILL_ZERO, FILL_HALF };
+static const char *const fill_names[] = { "random", "zero", "half" };
+
 struct config {
     uint64_t wss;
     uint64_t rate;
     uint64_t bytes;
     int random_order;
     int threads;
+    int fill;
 };
 
 struct writer {
@@ -55,6 +66,7 @@ struct writer {
     uint64_t npages;
     uint64_t rate;
     uint64_t bytes;
+    uint64_t content; /* bytes of a page that hold data; the rest stay zero */
     int random_order;
     uint64_t seed;
     uint64_t written; /* read by the reporter, atomically */
@@ -118,6 +130,13 @@ apply_option(struct config *c, const char *opt)
         c->random_order = strncmp(opt + 6, "random", 6) == 0;
     else if (strncmp(opt, "threads=", 8) == 0 && parse_size(opt + 8, &v) == 0)
         c->threads = (int)v;
+    else if (strncmp(opt, "fill=", 5) == 0) {
+        c->fill = -1;
+        for (int i = 0; i < (int)(sizeof(fill_names) / sizeof(fill_names[0])); i++) {
+            if (strcmp(opt + 5, fill_names[i]) == 0)
+                c->fill = i;
+        }
+    }
 }
 
 static void
@@ -143,16 +162,16 @@ read_cmdline(struct config *c)
 static void
 dirty_page(struct writer *w, uint8_t *page, uint64_t n)
 {
-    if (w->bytes >= PAGE_SIZE) {
-        for (size_t i = 0; i < PAGE_SIZE; i += 8) {
+    if (w->bytes >= w->content) {
+        for (size_t i = 0; i < w->content; i += 8) {
             uint64_t r = xorshift(&w->seed);
             memcpy(page + i, &r, 8);
         }
     } else if (w->bytes <= 1) {
         /* One byte, always a change from what the page held. */
-        page[(n * 7) % PAGE_SIZE]++;
+        page[(n * 7) % w->content]++;
     } else {
-        size_t off = xorshift(&w->seed) % (PAGE_SIZE - w->bytes + 1);
+        size_t off = xorshift(&w->seed) % (w->content - w->bytes + 1);
         for (size_t i = 0; i < w->bytes; i++)
             page[off + i] = (uint8_t)(page[off + i] + 1 + (xorshift(&w->seed) % 255));
     }
@@ -194,10 +213,10 @@ writer_main(void *opaque)
 int
 main(int argc, char **argv)
 {
-    struct config c = { 256ULL << 20, 25600, 1, 0, 1 };
+    struct config c = { 256ULL << 20, 25600, 1, 0, 1, FILL_RANDOM };
     static struct writer writers[MAX_THREADS];
     uint8_t *mem;
-    uint64_t npages, last_total = 0, seed = 0x9e3779b97f4a7c15ULL;
+    uint64_t npages, content, last_total = 0, seed = 0x9e3779b97f4a7c15ULL;
     int64_t t0, last;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -205,9 +224,9 @@ main(int argc, char **argv)
     for (int i = 1; i < argc; i++)
         apply_option(&c, argv[i]);
     if (c.threads < 1 || c.threads > MAX_THREADS || c.wss < PAGE_SIZE ||
-        c.bytes < 1 || c.bytes > PAGE_SIZE) {
-        printf("drw: error: bad configuration (threads 1-%d, wss >= 4K, bytes 1-4096)\n",
-               MAX_THREADS);
+        c.bytes < 1 || c.bytes > PAGE_SIZE || c.fill < 0) {
+        printf("drw: error: bad configuration (threads 1-%d, wss >= 4K, bytes 1-4096, "
+               "fill random, zero or half)\n", MAX_THREADS);
         return 1;
     }
     npages = c.wss / PAGE_SIZE;
@@ -218,14 +237,22 @@ main(int argc, char **argv)
                c.wss >> 20, strerror(errno));
         return 1;
     }
-    /* Random contents, so that no page is a zero page to migration. */
-    for (uint64_t i = 0; i < npages * PAGE_SIZE; i += 8) {
-        uint64_t r = xorshift(&seed);
-        memcpy(mem + i, &r, 8);
-    }
     printf("drw: config wss=%" PRIu64 "MiB rate=%" PRIu64 " pages/s bytes=%" PRIu64
-           " order=%s threads=%d\n", c.wss >> 20, c.rate, c.bytes,
-           c.random_order ? "random" : "seq", c.threads);
+           " order=%s threads=%d fill=%s\n", c.wss >> 20, c.rate, c.bytes,
+           c.random_order ? "random" : "seq", c.threads, fill_names[c.fill]);
+    /* Random data in each page's content part, so that no page is a
+     * zero page to migration unless fill=zero asks for it; MAP_POPULATE
+     * left the rest zero. */
+    content = c.fill == FILL_HALF ? PAGE_SIZE / 2 : PAGE_SIZE;
+    if (c.fill != FILL_ZERO) {
+        for (uint64_t p = 0; p < npages; p++) {
+            for (uint64_t i = 0; i < content; i += 8) {
+                uint64_t r = xorshift(&seed);
+                memcpy(mem + p * PAGE_SIZE + i, &r, 8);
+            }
+        }
+    }
+    printf("drw: filled %" PRIu64 " pages (%s)\n", npages, fill_names[c.fill]);
 
     for (int i = 0; i < c.threads; i++) {
         struct writer *w = &writers[i];
@@ -235,6 +262,7 @@ main(int argc, char **argv)
         w->rate = c.rate / (uint64_t)c.threads +
                   (i == 0 ? c.rate % (uint64_t)c.threads : 0);
         w->bytes = c.bytes;
+        w->content = content;
         w->random_order = c.random_order;
         w->seed = 0x2545f4914f6cdd1dULL * (uint64_t)(i + 1);
         if (w->rate && pthread_create(&w->tid, NULL, writer_main, w) != 0) {
