@@ -24,3 +24,5 @@
 #include "dr-wss.h"
 #include "dr-units.h"
 #include "dr-policy.h"
+#include "dr-migsim.h"
+#include "dr-advice.h"

@@ -111,6 +111,8 @@ struct _DrCompressTally {
     double xbzrle_bytes;           /* QEMU's counter: encoded + 3 */
     uint64_t size_classes[DR_COMPRESS_SIZE_LAST];
     unsigned int *changes;         /* per page: rounds it changed in */
+    uint8_t *bins;                 /* per page: its stretch of RAM */
+    uint64_t zero;                 /* pages all zero at the first read */
 };
 
 DrCompressTally *
@@ -121,6 +123,7 @@ dr_compress_tally_new(unsigned int pages, unsigned int rounds)
     t->pages = pages;
     t->rounds = rounds;
     t->changes = g_new0(unsigned int, pages);
+    t->bins = g_new0(uint8_t, pages);
     return t;
 }
 
@@ -130,6 +133,7 @@ dr_compress_tally_free(DrCompressTally *t)
     if (!t)
         return;
     g_free(t->changes);
+    g_free(t->bins);
     g_free(t);
 }
 
@@ -161,6 +165,13 @@ dr_compress_tally_add(DrCompressTally *t, unsigned int page, int encoded_len)
     t->share_sumsq += (sent / full) * (sent / full);
 }
 
+void
+dr_compress_tally_first(DrCompressTally *t, unsigned int page, unsigned int bin, gboolean zero)
+{
+    g_return_if_fail(page < t->pages && bin < DR_COMPRESS_PLACEMENT_BINS);
+    t->bins[page] = (uint8_t)bin;
+    t->zero += zero != FALSE;
+}
 
 DrCompressEstimate *
 dr_compress_tally_finish(DrCompressTally *t, uint64_t ram_pages,
@@ -191,7 +202,10 @@ dr_compress_tally_finish(DrCompressTally *t, uint64_t ram_pages,
         est->temperature[c]++;
         written += c > 0;
         hot += c == t->rounds;
+        est->bin_sampled[t->bins[i]]++;
+        est->bin_written[t->bins[i]] += c > 0;
     }
+    est->zero_fraction = dr_estimate_wilson(t->zero, t->pages);
     est->written_set_bytes = dr_estimate_scale(dr_estimate_wilson(written, t->pages), ram_bytes);
     est->hot_set_bytes = dr_estimate_scale(dr_estimate_wilson(hot, t->pages), ram_bytes);
     return g_steal_pointer(&est);
@@ -313,7 +327,12 @@ dr_compress_estimate(virDomainPtr dom, const DrCompressParams *params,
             }
             now = g_get_monotonic_time();
             h = XXH3_64bits(page, PAGE);
-            if (round > 0) {
+            if (round == 0) {
+                dr_compress_tally_first(tally, i,
+                                        (unsigned int)(idx[i] * DR_COMPRESS_PLACEMENT_BINS /
+                                                       dr_guest_mem_pages(mem)),
+                                        page[0] == 0 && memcmp(page, page + 1, PAGE - 1) == 0);
+            } else {
                 int len = 0;
                 interval_sum += (double)(now - read_at[i]) / 1e6;
                 if (h != hash[i])

@@ -27,6 +27,8 @@ G_BEGIN_DECLS
 #define DR_COMPRESS_ROUNDS_MIN 1
 #define DR_COMPRESS_ROUNDS_MAX 100
 #define DR_COMPRESS_ROUNDS_DEFAULT 3
+/* Stretches of RAM over which the written set's density is mapped. */
+#define DR_COMPRESS_PLACEMENT_BINS 64
 
 /* Encoded-size classes of a changed page's delta, in bytes. */
 typedef enum {
@@ -74,6 +76,13 @@ typedef struct {
     uint64_t *temperature;
     DrEstimate written_set_bytes; /* pages changed at least once */
     DrEstimate hot_set_bytes;     /* pages changed in every round */
+
+    DrEstimate zero_fraction;     /* of sampled pages, all zero at first read */
+    /* Where the written set lies: of the pages sampled in each of
+     * DR_COMPRESS_PLACEMENT_BINS equal stretches of RAM, how many, and
+     * how many of them changed at least once. */
+    uint32_t bin_sampled[DR_COMPRESS_PLACEMENT_BINS];
+    uint32_t bin_written[DR_COMPRESS_PLACEMENT_BINS];
 } DrCompressEstimate;
 
 void dr_compress_estimate_free(DrCompressEstimate *est);

@@ -17,6 +17,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DrCompressTally, dr_compress_tally_free)
  * delta of @encoded_len bytes, or overflowed (-1). */
 void dr_compress_tally_add(DrCompressTally *t, unsigned int page, int encoded_len);
 
+/* Page @page (sampled from stretch @bin of RAM, all zero or not) as
+ * first read. */
+void dr_compress_tally_first(DrCompressTally *t, unsigned int page, unsigned int bin,
+                             gboolean zero);
+
 DrCompressEstimate *dr_compress_tally_finish(DrCompressTally *t,
                                              uint64_t ram_pages,
                                              double interval_s,

@@ -1,0 +1,100 @@
+/*
+ * dr-advice.h: the decision engine
+ *
+ * A pure function: from the measurements (a DrMigInput), the policy's
+ * limits and what both ends support, it predicts every allowed way to
+ * migrate (dr-migsim.h) and picks one:
+ *
+ *   - the fastest that converges, or one within 10% of it that asks
+ *     less of the guest and the host (no throttle before a throttle,
+ *     a smaller cache before a larger one);
+ *   - where none converges, the one closest to it, and what would make
+ *     a migration converge: a longer downtime, postcopy, more bandwidth.
+ */
+#pragma once
+
+#include "dr-migsim.h"
+#include "dr-policy.h"
+
+G_BEGIN_DECLS
+
+/* The policy's limits and permissions, in numbers. */
+typedef enum {
+    DR_ADVICE_XBZRLE_AUTO,
+    DR_ADVICE_XBZRLE_ON,
+    DR_ADVICE_XBZRLE_OFF,
+} DrAdviceXbzrle;
+
+typedef struct {
+    uint64_t max_downtime_ms;
+    uint64_t max_time_ms;
+    DrAdviceXbzrle xbzrle;
+    uint64_t xbzrle_cache;     /* bytes; 0: the engine picks */
+    uint64_t xbzrle_max_cache; /* bytes */
+    gboolean auto_converge;
+    unsigned int auto_converge_initial;
+    unsigned int auto_converge_increment;
+    gboolean postcopy;
+    gboolean qmp;              /* QMP passthrough allowed (dirty-limit) */
+} DrAdviceLimits;
+
+/* The smallest XBZRLE cache the engine weighs, and the most multifd
+ * connections. */
+#define DR_ADVICE_CACHE_MIN (16ULL << 20)
+#define DR_ADVICE_PARALLEL_MAX 4
+/* A setting this much slower than the fastest may still be picked when
+ * it asks less. */
+#define DR_ADVICE_SLACK 1.10
+
+/**
+ * dr_advice_limits_from_policy:
+ * @ram_bytes: the guest's RAM, for a cap given as a share of it
+ *
+ * A caller overrides a field afterwards, e.g. max_downtime_ms from a
+ * --downtime option.
+ *
+ * Returns: FALSE with @error when a value cannot be read.
+ */
+gboolean dr_advice_limits_from_policy(DrAdviceLimits *limits, const DrPolicy *policy,
+                                      uint64_t ram_bytes, GError **error);
+
+typedef struct {
+    DrMigSettings settings;
+    DrMigPrediction prediction;
+} DrAdviceCandidate;
+
+typedef struct {
+    DrMigInput input;
+    DrAdviceLimits limits;
+    unsigned int caps;             /* DrMigCaps of both ends */
+
+    size_t ncandidates;
+    DrAdviceCandidate *candidates; /* every allowed setting, as weighed */
+    size_t chosen;                 /* index in candidates */
+    gboolean converges;            /* the chosen one does */
+
+    char **reasons;                /* NULL-terminated, one line per choice */
+
+    /* Where nothing converges: what would (0 or FALSE: nothing found). */
+    uint64_t needed_downtime_ms;
+    double needed_bandwidth;       /* bytes/s */
+    gboolean postcopy_would;       /* the policy forbids it */
+    double postcopy_total_s;
+} DrAdvice;
+
+void dr_advice_free(DrAdvice *advice);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DrAdvice, dr_advice_free)
+
+/**
+ * dr_advise:
+ * @caps: DrMigCaps: what the source and the destination both support
+ *
+ * Returns: the advice, or NULL with @error when the input is not valid.
+ */
+DrAdvice *dr_advise(const DrMigInput *in, const DrAdviceLimits *limits, unsigned int caps,
+                    GError **error);
+
+/* A short name for a setting, e.g. "xbzrle 256MiB + auto-converge". */
+char *dr_advice_settings_describe(const DrMigSettings *s);
+
+G_END_DECLS

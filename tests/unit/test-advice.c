@@ -1,0 +1,501 @@
+/*
+ * test-advice.c: the migration model and the decision engine
+ *
+ * The guest of every scenario: 1 GiB, 2 vCPUs, 4 KiB pages, on a link of
+ * 40 MiB/s with a 300 ms max downtime (12 MiB may be left at the
+ * switchover) and 10 min max time.  Worked by hand:
+ *
+ *   a page on the wire costs 4096 + 8 bytes; the first pass of 262144
+ *   pages is 1075838976 bytes: 25.65 s at 41943040 bytes/s.
+ */
+#include <config.h>
+
+#include <math.h>
+
+#include "dr-advice.h"
+#include "dr-error.h"
+
+#define MIB (1024.0 * 1024.0)
+#define ALL_CAPS (DR_MIG_CAP_XBZRLE | DR_MIG_CAP_MULTIFD | DR_MIG_CAP_AUTO_CONVERGE | \
+                  DR_MIG_CAP_POSTCOPY)
+#define FIRST_PASS_S (262144.0 * 4104 / (40 * MIB))
+
+static void
+guest(DrMigInput *in)
+{
+    dr_mig_input_init(in);
+    in->ram_bytes = 1ULL << 30;
+    in->vcpus = 2;
+    in->vcpu_busy = 0.3;
+    in->host_cpus = 2;
+    in->bandwidth = 40 * MIB;
+    in->xbzrle_encode_speed = 1e9;
+}
+
+/* The bed's headline workload: 1 byte into each of 25600 pages a second,
+ * cycling over 256 MiB; deltas of 16 bytes, none overflowing. */
+static void
+sparse(DrMigInput *in)
+{
+    guest(in);
+    in->dirty_rate = 100 * MIB;
+    in->wss_model = DR_WSS_MODEL_SATURATING_LINEAR;
+    in->wss_bytes = 256 * MIB;
+    in->wss_rate = 100 * MIB;
+    in->have_xbzrle = TRUE;
+    in->xbzrle_encoded = 16;
+    in->overflow_fraction = 0;
+}
+
+static void
+limits(DrAdviceLimits *l)
+{
+    memset(l, 0, sizeof(*l));
+    l->max_downtime_ms = 300;
+    l->max_time_ms = 600000;
+    l->xbzrle = DR_ADVICE_XBZRLE_AUTO;
+    l->xbzrle_max_cache = 1ULL << 30;
+    l->auto_converge = TRUE;
+    l->auto_converge_initial = 20;
+    l->auto_converge_increment = 10;
+}
+
+static DrMigSettings
+settings(DrMigCompression c, uint64_t cache)
+{
+    DrMigSettings s = { 0 };
+    s.compression = c;
+    s.xbzrle_cache = cache;
+    s.max_downtime_ms = 300;
+    s.max_time_ms = 600000;
+    return s;
+}
+
+static void
+predict(const DrMigInput *in, const DrMigSettings *s, DrMigPrediction *p)
+{
+    g_autoptr(GError) err = NULL;
+    g_assert_true(dr_mig_predict(in, s, p, &err));
+    g_assert_no_error(err);
+}
+
+/* Idle: the first pass, then nothing left: a switchover with nothing to
+ * send, downtime = the device state alone. */
+static void
+test_idle(void)
+{
+    DrMigInput in;
+    DrMigSettings s = settings(DR_MIG_COMPRESSION_NONE, 0);
+    DrMigPrediction p;
+
+    guest(&in);
+    predict(&in, &s, &p);
+    g_assert_true(p.converges);
+    g_assert_cmpfloat_with_epsilon(p.total_s, FIRST_PASS_S, 1e-9);
+    g_assert_cmpfloat_with_epsilon(p.downtime_s, DR_MIG_SWITCHOVER_S, 1e-9);
+    g_assert_cmpuint(p.rounds, ==, 2);
+    g_assert_cmpuint(p.bytes, ==, 262144ULL * 4104);
+
+    /* Zero pages go as 9 bytes: with 3/4 of RAM zero, the pass is
+     * 65536 x 4104 + 196608 x 9 bytes. */
+    in.zero_fraction = 0.75;
+    predict(&in, &s, &p);
+    g_assert_cmpfloat_with_epsilon(p.total_s, (65536.0 * 4104 + 196608.0 * 9) / (40 * MIB), 1e-9);
+}
+
+/* Sparse writes without compression: round 2 sends 256 MiB (6.41 s), in
+ * which the guest rewrites all 256 MiB again: a fixed point far above
+ * 12 MiB. */
+static void
+test_sparse_none_does_not_converge(void)
+{
+    DrMigInput in;
+    DrMigSettings s = settings(DR_MIG_COMPRESSION_NONE, 0);
+    DrMigPrediction p;
+
+    sparse(&in);
+    predict(&in, &s, &p);
+    g_assert_false(p.converges);
+    g_assert_cmpfloat(p.total_s, ==, 600.0);
+    g_assert_cmpfloat_with_epsilon(p.pending_bytes, 256 * MIB, 1.0);
+    /* Forced, it would stop the guest for a round: 6.41 s. */
+    g_assert_cmpfloat_with_epsilon(p.downtime_s, 65536.0 * 4104 / (40 * MIB) + DR_MIG_SWITCHOVER_S, 1e-6);
+    /* The link is busy throughout. */
+    g_assert_cmpfloat_with_epsilon((double)p.bytes, 600 * 40 * MIB, 40 * MIB);
+}
+
+/* The same with a 512 MiB cache: round 2 misses everything (6.41 s);
+ * round 3 hits all 65536 pages: 27 bytes each on the wire (0.042 s),
+ * but encoding 256 MiB at 1 GB/s takes 0.268 s, in which 26.8 MiB are
+ * dirtied; round 4 sends those in 0.028 s, leaving 2.8 MiB: the
+ * switchover.  Total 25.65 + 6.41 + 0.268 + 0.028 + 0.003. */
+static void
+test_sparse_xbzrle_512(void)
+{
+    DrMigInput in;
+    DrMigSettings s = settings(DR_MIG_COMPRESSION_XBZRLE, 512ULL << 20);
+    DrMigPrediction p;
+    double r2 = 65536.0 * 4104 / (40 * MIB);
+    double r3 = 65536.0 * 4096 / 1e9;
+    double d4 = 100 * MIB * r3;
+    double r4 = d4 / 1e9;
+    double d5 = 100 * MIB * r4;
+
+    sparse(&in);
+    predict(&in, &s, &p);
+    g_assert_true(p.converges);
+    g_assert_cmpuint(p.rounds, ==, 5);
+    g_assert_cmpfloat_with_epsilon(p.total_s, FIRST_PASS_S + r2 + r3 + r4 + d5 / 1e9, 0.01);
+    g_assert_cmpfloat_with_epsilon(p.downtime_s, d5 / 1e9 + DR_MIG_SWITCHOVER_S, 0.001);
+    g_assert_cmpuint(p.source_memory, ==, 512ULL << 20);
+    g_assert_cmpfloat(p.source_cpu_s, >, r3);
+}
+
+/* QEMU's default 64 MiB cache has a quarter of the slots the set needs:
+ * page i and pages i + 16384k share a slot, and a slot filled in this
+ * or the last round is not given up.  Three quarters of each round
+ * miss, so the rounds stay long and it does not converge either. */
+static void
+test_sparse_xbzrle_64_misses(void)
+{
+    DrMigInput in;
+    DrMigSettings s = settings(DR_MIG_COMPRESSION_XBZRLE, 64ULL << 20);
+    DrMigPrediction p;
+
+    sparse(&in);
+    predict(&in, &s, &p);
+    g_assert_false(p.converges);
+    /* Round 2 misses every page (the cache starts empty), each later
+     * one three quarters: 0.75 < the mean <= (1 + 0.75) / 2. */
+    g_assert_cmpfloat(p.cache_miss_rate, >, 0.75);
+    g_assert_cmpfloat(p.cache_miss_rate, <=, 0.875);
+}
+
+/* Deterministic: the same input gives the same answer. */
+static void
+test_deterministic(void)
+{
+    DrMigInput in;
+    DrMigSettings s = settings(DR_MIG_COMPRESSION_XBZRLE, 128ULL << 20);
+    DrMigPrediction a, b;
+
+    sparse(&in);
+    in.overflow_fraction = 0.3;
+    in.wss_model = DR_WSS_MODEL_EXPONENTIAL;
+    for (size_t i = 0; i < DR_MIG_PLACEMENT_BINS; i++)
+        in.placement[i] = (i % 3) ? 0.5 : 0;
+    predict(&in, &s, &a);
+    predict(&in, &s, &b);
+    g_assert_cmpmem(&a, sizeof(a), &b, sizeof(b));
+}
+
+/* The throttle slows a guest paced by the clock only once it takes more
+ * than the guest used: busy 0.2 keeps its rate up to an 80% throttle. */
+static void
+test_throttle_paced_guest(void)
+{
+    DrMigInput in;
+    DrMigSettings s = settings(DR_MIG_COMPRESSION_NONE, 0);
+    DrMigPrediction cpu_bound, paced;
+
+    /* Dense random writes over 128 MiB at 100 MiB/s. */
+    guest(&in);
+    in.dirty_rate = 100 * MIB;
+    in.wss_model = DR_WSS_MODEL_EXPONENTIAL;
+    in.wss_bytes = 128 * MIB;
+    in.wss_rate = 100 * MIB;
+    s.auto_converge = TRUE;
+    s.auto_converge_initial = 20;
+    s.auto_converge_increment = 10;
+
+    in.vcpu_busy = 1.0;
+    predict(&in, &s, &cpu_bound);
+    in.vcpu_busy = 0.2;
+    predict(&in, &s, &paced);
+    g_assert_true(cpu_bound.converges);
+    g_assert_true(paced.converges);
+    /* The paced guest needs a throttle past 80% before anything changes. */
+    g_assert_cmpfloat(paced.throttle, >, 0.8);
+    g_assert_cmpfloat(cpu_bound.throttle, <, paced.throttle);
+    g_assert_cmpfloat(cpu_bound.total_s, <, paced.total_s);
+    g_assert_cmpuint(paced.uncertain & DR_MIG_UNCERTAIN_THROTTLE, ==, 0);
+
+    /* Not measured: a guess, and said so. */
+    in.vcpu_busy = -1;
+    predict(&in, &s, &paced);
+    g_assert_cmpuint(paced.uncertain & DR_MIG_UNCERTAIN_THROTTLE, !=, 0);
+}
+
+static void
+test_check_refuses(void)
+{
+    DrMigInput in;
+    DrMigSettings s = settings(DR_MIG_COMPRESSION_XBZRLE, 0);
+    DrMigPrediction p;
+    g_autoptr(GError) err = NULL;
+
+    guest(&in);
+    g_assert_false(dr_mig_predict(&in, &s, &p, &err));
+    g_assert_error(err, DR_ERROR, DR_ERROR_INVALID_ARG);
+    g_assert_nonnull(strstr(err->message, "xbzrle_cache"));
+    g_clear_error(&err);
+
+    s = settings(DR_MIG_COMPRESSION_ZSTD, 0);
+    g_assert_false(dr_mig_predict(&in, &s, &p, &err));
+    g_assert_nonnull(strstr(err->message, "parallel"));
+    g_clear_error(&err);
+
+    s = settings(DR_MIG_COMPRESSION_NONE, 0);
+    in.bandwidth = NAN;
+    g_assert_false(dr_mig_predict(&in, &s, &p, &err));
+    g_assert_nonnull(strstr(err->message, "bandwidth"));
+}
+
+/* ---- the engine's scenarios ------------------------------------------ */
+
+static DrAdvice *
+advise(const DrMigInput *in, const DrAdviceLimits *l, unsigned int caps)
+{
+    g_autoptr(GError) err = NULL;
+    DrAdvice *a = dr_advise(in, l, caps, &err);
+    g_assert_no_error(err);
+    g_assert_nonnull(a);
+    g_assert_nonnull(a->reasons);
+    g_assert_nonnull(a->reasons[0]);
+    return a;
+}
+
+static const DrMigSettings *
+chosen(const DrAdvice *a)
+{
+    return &a->candidates[a->chosen].settings;
+}
+
+static void
+test_advise_idle(void)
+{
+    DrMigInput in;
+    DrAdviceLimits l;
+    g_autoptr(DrAdvice) a = NULL;
+
+    guest(&in);
+    limits(&l);
+    a = advise(&in, &l, ALL_CAPS);
+    g_assert_true(a->converges);
+    /* Everything converges as fast: the one that asks least. */
+    g_assert_cmpint(chosen(a)->compression, ==, DR_MIG_COMPRESSION_NONE);
+    g_assert_false(chosen(a)->auto_converge);
+    g_assert_cmpuint(chosen(a)->parallel, ==, 0);
+}
+
+static void
+test_advise_sparse(void)
+{
+    DrMigInput in;
+    DrAdviceLimits l;
+    g_autoptr(DrAdvice) a = NULL;
+
+    sparse(&in);
+    limits(&l);
+    a = advise(&in, &l, ALL_CAPS);
+    g_assert_true(a->converges);
+    g_assert_cmpint(chosen(a)->compression, ==, DR_MIG_COMPRESSION_XBZRLE);
+    /* The set is 256 MiB: a smaller cache misses. */
+    g_assert_cmpuint(chosen(a)->xbzrle_cache, >=, 256ULL << 20);
+    g_assert_false(chosen(a)->auto_converge);
+    /* The smallest cache that does it: 256 MiB holds the set exactly. */
+    g_assert_cmpuint(chosen(a)->xbzrle_cache, ==, 256ULL << 20);
+}
+
+/* Dense random full-page writes: every delta overflows, so XBZRLE sends
+ * whole pages and costs CPU; it must not be chosen. */
+static void
+test_advise_dense(void)
+{
+    DrMigInput in;
+    DrAdviceLimits l;
+    g_autoptr(DrAdvice) a = NULL;
+
+    guest(&in);
+    in.vcpu_busy = 1.0;
+    in.dirty_rate = 100 * MIB;
+    in.wss_model = DR_WSS_MODEL_EXPONENTIAL;
+    in.wss_bytes = 128 * MIB;
+    in.wss_rate = 100 * MIB;
+    in.have_xbzrle = TRUE;
+    in.overflow_fraction = 1.0;
+    in.xbzrle_encoded = 0;
+    limits(&l);
+    a = advise(&in, &l, ALL_CAPS);
+    g_assert_true(a->converges);
+    g_assert_cmpint(chosen(a)->compression, !=, DR_MIG_COMPRESSION_XBZRLE);
+    g_assert_true(chosen(a)->auto_converge);
+}
+
+/* A sparse working set of 512 MiB against a cap of 256 MiB: no cache
+ * within the cap holds it; without a throttle nothing converges. */
+static void
+test_advise_set_above_cap(void)
+{
+    DrMigInput in;
+    DrAdviceLimits l;
+    g_autoptr(DrAdvice) a = NULL;
+
+    sparse(&in);
+    in.vcpu_busy = 1.0;
+    in.wss_bytes = 512 * MIB;
+    limits(&l);
+    l.xbzrle_max_cache = 256ULL << 20;
+    a = advise(&in, &l, ALL_CAPS);
+    for (size_t i = 0; i < a->ncandidates; i++) {
+        g_assert_cmpuint(a->candidates[i].settings.xbzrle_cache, <=, 256ULL << 20);
+        if (!a->candidates[i].settings.auto_converge && !a->candidates[i].settings.postcopy)
+            g_assert_false(a->candidates[i].prediction.converges);
+    }
+    g_assert_true(a->converges);
+    g_assert_true(chosen(a)->auto_converge);
+}
+
+/* 1 MiB/s against 100 MiB/s of writes: nothing the policy allows (no
+ * postcopy) converges; the advice says what would. */
+static void
+test_advise_slow_link(void)
+{
+    DrMigInput in;
+    DrAdviceLimits l;
+    g_autoptr(DrAdvice) a = NULL;
+    g_autofree char *text = NULL;
+
+    sparse(&in);
+    in.bandwidth = 1 * MIB;
+    limits(&l);
+    l.auto_converge = FALSE;
+    l.max_time_ms = 120000;
+    a = advise(&in, &l, ALL_CAPS);
+    g_assert_false(a->converges);
+    g_assert_false(a->candidates[a->chosen].prediction.converges);
+    g_assert_true(a->postcopy_would == FALSE); /* 1 GiB at 1 MiB/s: 17 min */
+    g_assert_cmpfloat(a->needed_bandwidth, >, in.bandwidth);
+    text = g_strjoinv("\n", a->reasons);
+    g_assert_nonnull(strstr(text, "Nothing the policy allows converges"));
+    g_assert_nonnull(strstr(text, "MiB/s would converge"));
+}
+
+/* A destination without XBZRLE: no candidate uses it, and with
+ * xbzrle.use=on there is nothing to advise. */
+static void
+test_advise_dest_without_xbzrle(void)
+{
+    DrMigInput in;
+    DrAdviceLimits l;
+    g_autoptr(DrAdvice) a = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *text = NULL;
+
+    sparse(&in);
+    limits(&l);
+    a = advise(&in, &l, ALL_CAPS & ~DR_MIG_CAP_XBZRLE);
+    for (size_t i = 0; i < a->ncandidates; i++)
+        g_assert_cmpint(a->candidates[i].settings.compression, !=, DR_MIG_COMPRESSION_XBZRLE);
+    text = g_strjoinv("\n", a->reasons);
+    g_assert_nonnull(strstr(text, "XBZRLE: not supported by both ends"));
+
+    l.xbzrle = DR_ADVICE_XBZRLE_ON;
+    g_assert_null(dr_advise(&in, &l, ALL_CAPS & ~DR_MIG_CAP_XBZRLE, &err));
+    g_assert_error(err, DR_ERROR, DR_ERROR_UNSUPPORTED);
+}
+
+/* The policy's fixed cache and its "off" are obeyed. */
+static void
+test_advise_policy_obeyed(void)
+{
+    DrMigInput in;
+    DrAdviceLimits l;
+    g_autoptr(DrAdvice) a = NULL;
+    g_autoptr(DrAdvice) b = NULL;
+
+    sparse(&in);
+    limits(&l);
+    l.xbzrle_cache = 128ULL << 20;
+    a = advise(&in, &l, ALL_CAPS);
+    for (size_t i = 0; i < a->ncandidates; i++) {
+        const DrMigSettings *s = &a->candidates[i].settings;
+        if (s->compression == DR_MIG_COMPRESSION_XBZRLE)
+            g_assert_cmpuint(s->xbzrle_cache, ==, 128ULL << 20);
+        g_assert_false(s->postcopy);
+    }
+    l.xbzrle = DR_ADVICE_XBZRLE_OFF;
+    l.auto_converge = FALSE;
+    b = advise(&in, &l, ALL_CAPS);
+    for (size_t i = 0; i < b->ncandidates; i++) {
+        g_assert_cmpint(b->candidates[i].settings.compression, !=, DR_MIG_COMPRESSION_XBZRLE);
+        g_assert_false(b->candidates[i].settings.auto_converge);
+    }
+}
+
+/* Measured placement: a set scattered at random over RAM collides in a
+ * cache as big as itself, so the model wants a bigger one than for a
+ * set in one piece. */
+static void
+test_advise_scattered_set(void)
+{
+    DrMigInput in;
+    DrAdviceLimits l;
+    g_autoptr(DrAdvice) a = NULL;
+
+    sparse(&in);
+    for (size_t i = 0; i < DR_MIG_PLACEMENT_BINS; i++)
+        in.placement[i] = 0.25;
+    limits(&l);
+    a = advise(&in, &l, ALL_CAPS);
+    g_assert_true(a->converges);
+    g_assert_cmpint(chosen(a)->compression, ==, DR_MIG_COMPRESSION_XBZRLE);
+    g_assert_cmpuint(chosen(a)->xbzrle_cache, >, 256ULL << 20);
+}
+
+static void
+test_limits_from_policy(void)
+{
+    g_autoptr(DrPolicy) p = dr_policy_new();
+    DrAdviceLimits l;
+    g_autoptr(GError) err = NULL;
+
+    g_assert_true(dr_advice_limits_from_policy(&l, p, 1ULL << 30, &err));
+    g_assert_cmpuint(l.max_downtime_ms, ==, 300);
+    g_assert_cmpuint(l.max_time_ms, ==, 600000);
+    g_assert_cmpuint(l.xbzrle_max_cache, ==, 256ULL << 20);
+    g_assert_cmpuint(l.xbzrle_cache, ==, 0);
+    g_assert_true(l.auto_converge);
+    g_assert_false(l.postcopy);
+    g_assert_false(l.qmp);
+    g_assert_true(dr_policy_set(p, "xbzrle.max-cache", "1GiB", &err));
+    g_assert_true(dr_policy_set(p, "limits.when-exceeded", "postcopy", &err));
+    g_assert_true(dr_policy_set(p, "xbzrle.cache", "512MiB", &err));
+    g_assert_true(dr_advice_limits_from_policy(&l, p, 1ULL << 30, &err));
+    g_assert_cmpuint(l.xbzrle_max_cache, ==, 1ULL << 30);
+    g_assert_cmpuint(l.xbzrle_cache, ==, 512ULL << 20);
+    g_assert_true(l.postcopy);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/migsim/idle", test_idle);
+    g_test_add_func("/migsim/sparse-none", test_sparse_none_does_not_converge);
+    g_test_add_func("/migsim/sparse-xbzrle-512", test_sparse_xbzrle_512);
+    g_test_add_func("/migsim/sparse-xbzrle-64", test_sparse_xbzrle_64_misses);
+    g_test_add_func("/migsim/deterministic", test_deterministic);
+    g_test_add_func("/migsim/throttle-paced", test_throttle_paced_guest);
+    g_test_add_func("/migsim/check", test_check_refuses);
+    g_test_add_func("/advice/idle", test_advise_idle);
+    g_test_add_func("/advice/sparse", test_advise_sparse);
+    g_test_add_func("/advice/dense", test_advise_dense);
+    g_test_add_func("/advice/set-above-cap", test_advise_set_above_cap);
+    g_test_add_func("/advice/slow-link", test_advise_slow_link);
+    g_test_add_func("/advice/dest-without-xbzrle", test_advise_dest_without_xbzrle);
+    g_test_add_func("/advice/policy", test_advise_policy_obeyed);
+    g_test_add_func("/advice/scattered", test_advise_scattered_set);
+    g_test_add_func("/advice/limits-from-policy", test_limits_from_policy);
+    return g_test_run();
+}
