@@ -26,3 +26,6 @@
 #include "dr-policy.h"
 #include "dr-migsim.h"
 #include "dr-advice.h"
+#include "dr-migcaps.h"
+#include "dr-migparams.h"
+#include "dr-advisor.h"

@@ -134,6 +134,16 @@ grid_add(Grid *g, const DrMigSettings *s, GError **error)
     c.settings.max_time_ms = g->limits->max_time_ms;
     if (!dr_mig_predict(g->in, &c.settings, &c.prediction, error))
         return FALSE;
+    if (c.prediction.converges) {
+        DrMigInput stressed = *g->in;
+        DrMigPrediction p;
+        stressed.wss_bytes *= DR_ADVICE_MARGIN;
+        stressed.wss_rate *= DR_ADVICE_MARGIN;
+        stressed.dirty_rate *= DR_ADVICE_MARGIN;
+        if (!dr_mig_predict(&stressed, &c.settings, &p, error))
+            return FALSE;
+        c.robust = p.converges;
+    }
     g_array_append_val(g->cands, c);
     return TRUE;
 }
@@ -237,14 +247,16 @@ static size_t
 choose(const DrAdviceCandidate *c, size_t n, gboolean *converges)
 {
     size_t best = 0;
-    gboolean any = FALSE;
+    gboolean any = FALSE, any_robust = FALSE;
     double fastest = INFINITY;
 
     for (size_t i = 0; i < n; i++) {
-        if (c[i].prediction.converges) {
-            any = TRUE;
+        any |= c[i].prediction.converges;
+        any_robust |= c[i].robust;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (c[i].prediction.converges && (c[i].robust || !any_robust))
             fastest = MIN(fastest, c[i].prediction.total_s);
-        }
     }
     *converges = any;
     if (any) {
@@ -252,7 +264,8 @@ choose(const DrAdviceCandidate *c, size_t n, gboolean *converges)
         for (size_t i = 0; i < n; i++) {
             const DrMigPrediction *p = &c[i].prediction;
             unsigned int r, rb;
-            if (!p->converges || p->total_s > fastest * DR_ADVICE_SLACK)
+            if (!p->converges || (any_robust && !c[i].robust) ||
+                p->total_s > fastest * DR_ADVICE_SLACK)
                 continue;
             if (!have) {
                 best = i;
@@ -338,11 +351,12 @@ explain(DrAdvice *a)
         g_ptr_array_add(r, g_strdup(_("XBZRLE: off, as the policy says.")));
     } else if (!(a->caps & DR_MIG_CAP_XBZRLE)) {
         g_ptr_array_add(r, g_strdup(_("XBZRLE: not supported by both ends.")));
-    } else if ((c = best_where(a, is_xbzrle))) {
+    } else if ((c = chosen->settings.compression == DR_MIG_COMPRESSION_XBZRLE ? chosen
+                                                                             : best_where(a, is_xbzrle))) {
         g_autofree char *n = dr_advice_settings_describe(&c->settings);
         g_autofree char *o = outcome(&c->prediction);
         g_ptr_array_add(r, g_strdup_printf(
-            _("XBZRLE: the best cache weighed, %1$s, misses %2$.0f%% of pages in the model and %3$s; %4$.0f%% of changed pages overflow."),
+            _("XBZRLE: %1$s misses %2$.0f%% of pages in the model and %3$s; %4$.0f%% of changed pages overflow."),
             n, c->prediction.cache_miss_rate * 100, o, in->overflow_fraction * 100));
     }
     if (chosen->settings.auto_converge) {
@@ -380,9 +394,11 @@ explain(DrAdvice *a)
         if (a->postcopy_would)
             g_ptr_array_add(r, g_strdup_printf(_("Postcopy, which the policy forbids, would finish in %.0f s."),
                                                a->postcopy_total_s));
-        if (a->needed_bandwidth > 0)
-            g_ptr_array_add(r, g_strdup_printf(_("A link of %.0f MiB/s would converge with %s."),
-                                               a->needed_bandwidth / MIB, name));
+        if (a->needed_bandwidth > 0) {
+            g_autofree char *with = dr_advice_settings_describe(&a->needed_bandwidth_settings);
+            g_ptr_array_add(r, g_strdup_printf(_("A link of %.1f MiB/s would converge with %s."),
+                                               a->needed_bandwidth / MIB, with));
+        }
     }
     g_ptr_array_add(r, NULL);
     a->reasons = (char **)g_ptr_array_free(g_steal_pointer(&r), FALSE);
@@ -408,26 +424,48 @@ what_would(DrAdvice *a, GError **error)
     }
     s = a->candidates[a->chosen].settings;
 
-    /* The bandwidth: doubling, then halving the gap. */
-    for (int i = 0; i < 10; i++) {
-        in.bandwidth = hi *= 2;
-        if (!dr_mig_predict(&in, &s, &p, error))
-            return FALSE;
-        if (p.converges)
-            break;
-        lo = hi;
-    }
-    if (p.converges) {
-        for (int i = 0; i < 12; i++) {
-            in.bandwidth = (lo + hi) / 2;
-            if (!dr_mig_predict(&in, &s, &p, error))
-                return FALSE;
-            if (p.converges)
-                hi = in.bandwidth;
-            else
-                lo = in.bandwidth;
+    /* The bandwidth, for the chosen setting and for the largest XBZRLE
+     * cache weighed: doubling, then halving the gap. */
+    {
+        DrMigSettings tries[2];
+        size_t ntries = 0;
+        tries[ntries++] = s;
+        for (size_t i = a->ncandidates; i-- > 0;) {
+            const DrMigSettings *c = &a->candidates[i].settings;
+            if (c->compression == DR_MIG_COMPRESSION_XBZRLE && !c->auto_converge) {
+                if (i != a->chosen)
+                    tries[ntries++] = *c;
+                break;
+            }
         }
-        a->needed_bandwidth = hi;
+        for (size_t t = 0; t < ntries; t++) {
+            gboolean found = FALSE;
+            lo = hi = a->input.bandwidth;
+            for (int i = 0; i < 10 && !found; i++) {
+                in.bandwidth = hi *= 2;
+                if (!dr_mig_predict(&in, &tries[t], &p, error))
+                    return FALSE;
+                if (p.converges)
+                    found = TRUE;
+                else
+                    lo = hi;
+            }
+            if (!found)
+                continue;
+            for (int i = 0; i < 12; i++) {
+                in.bandwidth = (lo + hi) / 2;
+                if (!dr_mig_predict(&in, &tries[t], &p, error))
+                    return FALSE;
+                if (p.converges)
+                    hi = in.bandwidth;
+                else
+                    lo = in.bandwidth;
+            }
+            if (a->needed_bandwidth == 0 || hi < a->needed_bandwidth) {
+                a->needed_bandwidth = hi;
+                a->needed_bandwidth_settings = tries[t];
+            }
+        }
     }
 
     if (!a->limits.postcopy && (a->caps & DR_MIG_CAP_POSTCOPY)) {

@@ -5,9 +5,11 @@
  * limits and what both ends support, it predicts every allowed way to
  * migrate (dr-migsim.h) and picks one:
  *
- *   - the fastest that converges, or one within 10% of it that asks
- *     less of the guest and the host (no throttle before a throttle,
- *     a smaller cache before a larger one);
+ *   - among those that converge even with a working set and rate 25%
+ *     above the measured ones (or, where none does, among those that
+ *     converge), the fastest, or one within 10% of it that asks less of
+ *     the guest and the host (no throttle before a throttle, a smaller
+ *     cache before a larger one);
  *   - where none converges, the one closest to it, and what would make
  *     a migration converge: a longer downtime, postcopy, more bandwidth.
  */
@@ -58,9 +60,15 @@ typedef struct {
 gboolean dr_advice_limits_from_policy(DrAdviceLimits *limits, const DrPolicy *policy,
                                       uint64_t ram_bytes, GError **error);
 
+/* Measurements are estimates: a setting that converges is also tried
+ * with the working set and its rate this much larger, and one that
+ * still converges then is preferred. */
+#define DR_ADVICE_MARGIN 1.25
+
 typedef struct {
     DrMigSettings settings;
     DrMigPrediction prediction;
+    gboolean robust;     /* converges with DR_ADVICE_MARGIN more, too */
 } DrAdviceCandidate;
 
 typedef struct {
@@ -78,6 +86,7 @@ typedef struct {
     /* Where nothing converges: what would (0 or FALSE: nothing found). */
     uint64_t needed_downtime_ms;
     double needed_bandwidth;       /* bytes/s */
+    DrMigSettings needed_bandwidth_settings; /* with which setting */
     gboolean postcopy_would;       /* the policy forbids it */
     double postcopy_total_s;
 } DrAdvice;

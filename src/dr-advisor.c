@@ -1,0 +1,205 @@
+/*
+ * dr-advisor.c: measure what the decision engine needs, then advise
+ */
+#include <config.h>
+
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "dr-advisor.h"
+#include "dr-error.h"
+#include "dr-errorpriv.h"
+#include "dr-migcaps.h"
+#include "dr-units.h"
+#include "dr-xbzrle.h"
+
+#define PAGE 4096
+
+void
+dr_advisor_params_init(DrAdvisorParams *p)
+{
+    memset(p, 0, sizeof(*p));
+    p->wss_max_seconds = DR_WSS_MAX_SECONDS_DEFAULT;
+    dr_compress_params_init(&p->compress);
+}
+
+void
+dr_advisor_result_free(DrAdvisorResult *r)
+{
+    if (!r)
+        return;
+    dr_policy_free(r->policy);
+    dr_wss_free(r->wss);
+    dr_compress_estimate_free(r->compress);
+    g_strfreev(r->cap_notes);
+    dr_advice_free(r->advice);
+    g_free(r);
+}
+
+double
+dr_advisor_encoder_speed(unsigned int ms)
+{
+    enum { NPAGES = 64 };
+    g_autofree uint8_t *old = g_malloc(NPAGES * PAGE);
+    g_autofree uint8_t *cur = g_malloc(NPAGES * PAGE);
+    uint8_t out[PAGE];
+    uint64_t s = 0x2545f4914f6cdd1dULL, pages = 0;
+    gint64 start, end;
+
+    for (size_t i = 0; i < NPAGES * PAGE; i += 8) {
+        s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+        memcpy(old + i, &s, 8);
+    }
+    memcpy(cur, old, NPAGES * PAGE);
+    /* A few bytes changed per page: the encoder scans the whole page
+     * either way, which is what costs. */
+    for (size_t p = 0; p < NPAGES; p++)
+        cur[p * PAGE + (p * 97) % PAGE] ^= 0x5a;
+    start = g_get_monotonic_time();
+    end = start + (gint64)ms * 1000;
+    do {
+        for (size_t p = 0; p < NPAGES; p++)
+            (void)dr_xbzrle_encode(old + p * PAGE, cur + p * PAGE, PAGE, out, PAGE);
+        pages += NPAGES;
+    } while (g_get_monotonic_time() < end);
+    return (double)pages * PAGE / ((double)(g_get_monotonic_time() - start) / 1e6);
+}
+
+/* The vCPUs' CPU time so far, ns, summed. */
+static gboolean
+vcpu_time(virDomainPtr dom, unsigned int nvcpus, unsigned long long *ns, GError **error)
+{
+    g_autofree virVcpuInfoPtr info = g_new0(virVcpuInfo, nvcpus);
+    int n = virDomainGetVcpus(dom, info, (int)nvcpus, NULL, 0);
+
+    if (n < 0) {
+        dr_error_set_libvirt_domain(error, dom, _("its vCPU times were read"));
+        return FALSE;
+    }
+    *ns = 0;
+    for (int i = 0; i < n; i++)
+        *ns += info[i].cpuTime;
+    return TRUE;
+}
+
+typedef struct {
+    DrAdvisorProgressFunc fn;
+    void *opaque;
+} Progress;
+
+static void
+wss_progress(size_t done, size_t total, const DrWssPoint *last, void *opaque)
+{
+    Progress *p = opaque;
+    if (p->fn)
+        p->fn(N_("working set"), done, total, p->opaque);
+}
+
+DrAdvisorResult *
+dr_advisor_run(DrMeasurePlan *plan, const DrAdvisorParams *params,
+               DrAdvisorProgressFunc progress, void *opaque,
+               GCancellable *cancellable, GError **error)
+{
+    virDomainPtr dom = dr_measure_plan_domain(plan);
+    virConnectPtr conn = virDomainGetConnect(dom);
+    g_autoptr(DrAdvisorResult) r = g_new0(DrAdvisorResult, 1);
+    DrAdviceLimits limits;
+    DrMigInput in;
+    virDomainInfo info;
+    virNodeInfo node;
+    unsigned int periods[DR_WSS_PERIODS_MAX], caps = 0;
+    size_t n = 0;
+    unsigned long long cpu0, cpu1;
+    gint64 t0, t1;
+    Progress prog = { progress, opaque };
+    const char *bw;
+
+    dr_mig_input_init(&in);
+    if (params->wss_max_seconds < DR_WSS_MAX_SECONDS_MIN ||
+        params->wss_max_seconds > DR_WSS_MAX_SECONDS_MAX) {
+        g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                    _("The longest working-set period must be %1$d to %2$d s, not %3$u"),
+                    DR_WSS_MAX_SECONDS_MIN, DR_WSS_MAX_SECONDS_MAX, params->wss_max_seconds);
+        return NULL;
+    }
+    if (!dr_compress_params_check(&params->compress, error))
+        return NULL;
+    if (!(r->policy = dr_policy_load(dom, VIR_DOMAIN_AFFECT_LIVE, params->schema_dir, error)))
+        return NULL;
+    if (virDomainGetInfo(dom, &info) < 0) {
+        dr_error_set_libvirt_domain(error, dom, _("its state was read"));
+        return NULL;
+    }
+    /* The boot RAM, as configured: the layout (dr-guestmem) leaves out
+     * holes such as 640 KiB-1 MiB, which would put a 25% cap just under
+     * a power of two. */
+    in.ram_bytes = (uint64_t)info.maxMem * 1024;
+    if (!dr_advice_limits_from_policy(&limits, r->policy, in.ram_bytes, error))
+        return NULL;
+    if (params->max_downtime_ms)
+        limits.max_downtime_ms = params->max_downtime_ms;
+
+    bw = dr_policy_get_effective(r->policy, "network.bandwidth", NULL);
+    if (params->bandwidth > 0) {
+        in.bandwidth = params->bandwidth;
+    } else if (strcmp(bw, "measure") != 0) {
+        uint64_t b;
+        if (!dr_units_parse_bandwidth(bw, &b, error))
+            return NULL;
+        in.bandwidth = (double)b;
+    } else {
+        g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                    _("No link bandwidth for domain '%1$s': give --bandwidth, or set the policy's network.bandwidth"),
+                    virDomainGetName(dom));
+        return NULL;
+    }
+
+    if (!dr_mig_caps_probe(dom, params->dest, &caps, &r->cap_notes, error))
+        return NULL;
+    in.vcpus = MAX(info.nrVirtCpu, 1);
+    if (virNodeGetInfo(conn, &node) < 0) {
+        g_autofree char *msg = dr_error_libvirt_last(NULL);
+        g_set_error(error, DR_ERROR, DR_ERROR_LIBVIRT, _("Cannot read the host's CPUs: %s"), msg);
+        return NULL;
+    }
+    in.host_cpus = MAX(node.cpus, 1);
+
+    /* The measurements, with the vCPUs' use over them. */
+    for (unsigned int p = 1; p < params->wss_max_seconds; p *= 2)
+        periods[n++] = p * 1000;
+    periods[n++] = params->wss_max_seconds * 1000;
+    t0 = g_get_monotonic_time();
+    if (!vcpu_time(dom, in.vcpus, &cpu0, error))
+        return NULL;
+    if (!(r->wss = dr_wss_measure(plan, periods, n, 1, wss_progress, &prog, cancellable, error)))
+        return NULL;
+    if (progress)
+        progress(N_("compressibility"), 0, 1, opaque);
+    if (!(r->compress = dr_compress_estimate(dom, &params->compress, cancellable, error)))
+        return NULL;
+    if (progress)
+        progress(N_("compressibility"), 1, 1, opaque);
+    if (!vcpu_time(dom, in.vcpus, &cpu1, error))
+        return NULL;
+    t1 = g_get_monotonic_time();
+    r->measure_s = (double)(t1 - t0) / 1e6;
+    in.vcpu_busy = CLAMP((double)(cpu1 - cpu0) / 1e3 / (double)(t1 - t0) / in.vcpus, 0.0, 1.0);
+
+    in.host_free_bytes = virNodeGetFreeMemory(conn);
+    in.xbzrle_encode_speed = dr_advisor_encoder_speed(20);
+    dr_mig_input_set_wss(&in, r->wss);
+    dr_mig_input_set_compress(&in, r->compress);
+    in.dirty_rate = r->wss->npoints ? r->wss->points[0].mib_per_s * 1048576.0 : 0;
+    g_debug("advisor %s: ram %" G_GUINT64_FORMAT " MiB, %u vCPUs %.0f%% busy, %u host CPUs, "
+            "%" G_GUINT64_FORMAT " MiB free, encoder %.0f MB/s, W %.0f MiB r %.1f MiB/s, "
+            "zero %.2f, overflow %.2f, delta %.0f B",
+            virDomainGetName(dom), in.ram_bytes >> 20, in.vcpus, in.vcpu_busy * 100,
+            in.host_cpus, in.host_free_bytes >> 20, in.xbzrle_encode_speed / 1e6,
+            in.wss_bytes / 1048576.0, in.wss_rate / 1048576.0, in.zero_fraction,
+            in.overflow_fraction, in.xbzrle_encoded);
+
+    if (!(r->advice = dr_advise(&in, &limits, caps, error)))
+        return NULL;
+    return g_steal_pointer(&r);
+}
