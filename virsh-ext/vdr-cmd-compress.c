@@ -51,6 +51,8 @@ print_estimate(FILE *out, const char *name, const DrCompressEstimate *e)
             100 * e->dirty_fraction.low, 100 * e->dirty_fraction.high);
     fprintf(out, "%-22s %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " page reads\n",
             _("Changed pages:"), e->changed, e->observations);
+    fprintf(out, "%-22s %.1f%% of sampled pages (95%% CI %.1f%% to %.1f%%)\n", _("Zero pages:"),
+            100 * e->zero_fraction.value, 100 * e->zero_fraction.low, 100 * e->zero_fraction.high);
     if (e->changed == 0) {
         fprintf(out, "%-22s %s\n", _("XBZRLE:"),
                 _("no page changed: nothing to compress; sample longer or more pages"));
@@ -114,6 +116,16 @@ estimate_json(const char *name, const DrCompressEstimate *e)
     json_builder_end_array(b);
     vdr_json_add_estimate(b, "written_set_bytes", &e->written_set_bytes);
     vdr_json_add_estimate(b, "hot_set_bytes", &e->hot_set_bytes);
+    vdr_json_add_estimate(b, "zero_fraction", &e->zero_fraction);
+    json_builder_set_member_name(b, "placement");
+    json_builder_begin_array(b);
+    for (size_t i = 0; i < DR_COMPRESS_PLACEMENT_BINS; i++) {
+        json_builder_begin_object(b);
+        vdr_json_add_int(b, "sampled", e->bin_sampled[i]);
+        vdr_json_add_int(b, "written", e->bin_written[i]);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
     json_builder_end_object(b);
     return json_builder_get_root(b);
 }

@@ -44,25 +44,6 @@ static const char *const action_options[] = { "set", "file", "edit", "remove", "
 static const char *const current_live[] = { "current", "live", NULL };
 static const char *const current_config[] = { "current", "config", NULL };
 
-/* The schema: $DR_SCHEMA_DIR, else the source tree's when this program
- * runs from the build tree, else the installed one (NULL). */
-static const char *
-schema_dir(void)
-{
-    static const char *dir;
-    static gsize once;
-
-    if (g_once_init_enter(&once)) {
-        g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
-        dir = g_getenv("DR_SCHEMA_DIR");
-        if (!dir && exe && g_str_has_prefix(exe, DR_BUILDDIR "/"))
-            dir = DR_SRCDIR_SCHEMAS;
-        g_debug("policy schema directory: %s", dir ? dir : "(installed)");
-        g_once_init_leave(&once, 1);
-    }
-    return dir;
-}
-
 /* Reads a policy file: a regular file only (not a FIFO or a device,
  * which could block or never end), and at most the limit plus one byte,
  * whatever size it claims. */
@@ -123,7 +104,7 @@ parse_file(const char *path, GError **error)
 
     if (!read_file(path, &text, &len, error))
         return NULL;
-    if (!(p = dr_policy_parse(text, (gssize)len, schema_dir(), &err)))
+    if (!(p = dr_policy_parse(text, (gssize)len, vdr_policy_schema_dir(), &err)))
         g_set_error(error, DR_ERROR, err->code, _("%1$s: %2$s"), path, err->message);
     return p;
 }
@@ -273,7 +254,7 @@ edit_policy(VdrControl *ctl, const DrPolicy *current, gboolean *changed, GError 
             *changed = FALSE;
             return dr_policy_copy(current);
         }
-        if ((p = dr_policy_parse(text, (gssize)len, schema_dir(), &perr))) {
+        if ((p = dr_policy_parse(text, (gssize)len, vdr_policy_schema_dir(), &perr))) {
             g_unlink(path);
             *changed = !dr_policy_equal(p, current);
             return p;
@@ -371,7 +352,7 @@ next_policy(const VdrCmd *cmd, virDomainPtr dom, const Target *t,
     g_auto(GStrv) sets = vdr_cmd_get_strings(cmd, "set");
     DrPolicy *next;
 
-    current = dr_policy_load(dom, t->flags, schema_dir(), &err);
+    current = dr_policy_load(dom, t->flags, vdr_policy_schema_dir(), &err);
     if (!current && !g_error_matches(err, DR_ERROR, DR_ERROR_STORED_POLICY)) {
         g_propagate_error(error, g_steal_pointer(&err));
         return NULL;
@@ -464,7 +445,7 @@ cmd_policy(VdrControl *ctl, const VdrCmd *cmd, GError **error)
         !(dom = vdr_domain_lookup(ctl, domain, error)))
         return FALSE;
     if (actions == 0) {
-        if (!(shown = dr_policy_load(dom, targets[0].flags, schema_dir(), error))) {
+        if (!(shown = dr_policy_load(dom, targets[0].flags, vdr_policy_schema_dir(), error))) {
             hint_stored_policy(error, domain);
             return FALSE;
         }
@@ -478,7 +459,7 @@ cmd_policy(VdrControl *ctl, const VdrCmd *cmd, GError **error)
         g_autoptr(DrPolicy) start = NULL;
         gboolean changed;
         for (size_t i = 0; i < ntargets; i++) {
-            g_autoptr(DrPolicy) p = dr_policy_load(dom, targets[i].flags, schema_dir(), error);
+            g_autoptr(DrPolicy) p = dr_policy_load(dom, targets[i].flags, vdr_policy_schema_dir(), error);
             if (!p) {
                 hint_stored_policy(error, domain);
                 return FALSE;
@@ -509,7 +490,7 @@ cmd_policy(VdrControl *ctl, const VdrCmd *cmd, GError **error)
                                   _("Migration policy of domain '%1$s' unchanged"),
                                   virDomainGetName(dom));
         } else {
-            if (!dr_policy_store(dom, next, t->flags, schema_dir(), error))
+            if (!dr_policy_store(dom, next, t->flags, vdr_policy_schema_dir(), error))
                 return FALSE;
             msg = g_strdup_printf(remove ? _("Migration policy of domain '%1$s' removed") :
                                   _("Migration policy of domain '%1$s' updated"),

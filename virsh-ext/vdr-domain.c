@@ -41,3 +41,22 @@ vdr_domain_lookup(VdrControl *ctl, const char *name, GError **error)
     }
     return dom;
 }
+
+/* The schema: $DR_SCHEMA_DIR, else the source tree's when this program
+ * runs from the build tree, else the installed one (NULL). */
+const char *
+vdr_policy_schema_dir(void)
+{
+    static const char *dir;
+    static gsize once;
+
+    if (g_once_init_enter(&once)) {
+        g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+        dir = g_getenv("DR_SCHEMA_DIR");
+        if (!dir && exe && g_str_has_prefix(exe, DR_BUILDDIR "/"))
+            dir = DR_SRCDIR_SCHEMAS;
+        g_debug("policy schema directory: %s", dir ? dir : "(installed)");
+        g_once_init_leave(&once, 1);
+    }
+    return dir;
+}

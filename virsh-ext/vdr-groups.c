@@ -20,6 +20,7 @@ static const VdrCmdDef *const cmds_dirtyrate[] = {
     &vdr_cmd_def_caps,
     &vdr_cmd_def_policy,
     &vdr_cmd_def_compress,
+    &vdr_cmd_def_advise,
     NULL
 };
 

@@ -16,6 +16,7 @@ extern const VdrCmdDef vdr_cmd_def_wss;
 extern const VdrCmdDef vdr_cmd_def_caps;
 extern const VdrCmdDef vdr_cmd_def_policy;
 extern const VdrCmdDef vdr_cmd_def_compress;
+extern const VdrCmdDef vdr_cmd_def_advise;
 
 /* The groups, ending with a { NULL } entry. */
 const VdrCmdGroup *vdr_groups(void);

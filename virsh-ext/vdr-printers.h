@@ -7,7 +7,9 @@
 
 #include <stdio.h>
 
+#include "dr-advisor.h"
 #include "dr-compress.h"
+#include "dr-migparams.h"
 #include "dr-series.h"
 #include "dr-wss.h"
 
@@ -22,3 +24,7 @@ void vdr_wss_print(FILE *out, const char *name, const DrWss *w, gboolean json);
 /* domdirtyrate-compress (vdr-cmd-compress.c) */
 void vdr_compress_print(FILE *out, const char *name, const DrCompressEstimate *e,
                         gboolean json);
+/* domdirtyrate-advise (vdr-cmd-advise.c): the advice, and @mp, the
+ * libvirt parameters of its plan */
+void vdr_advice_print(FILE *out, const char *name, const DrAdvisorResult *r,
+                      const DrMigParams *mp, gboolean json);
