@@ -29,3 +29,4 @@
 #include "dr-migcaps.h"
 #include "dr-migparams.h"
 #include "dr-advisor.h"
+#include "dr-status.h"
