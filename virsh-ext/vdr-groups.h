@@ -17,6 +17,7 @@ extern const VdrCmdDef vdr_cmd_def_caps;
 extern const VdrCmdDef vdr_cmd_def_policy;
 extern const VdrCmdDef vdr_cmd_def_compress;
 extern const VdrCmdDef vdr_cmd_def_advise;
+extern const VdrCmdDef vdr_cmd_def_migrate;
 
 /* The groups, ending with a { NULL } entry. */
 const VdrCmdGroup *vdr_groups(void);

@@ -1,0 +1,175 @@
+/*
+ * test-migration.c: libvirt's parameters for each kind of plan, what both
+ * ends support, and the status element's history
+ */
+#include <config.h>
+
+#include <string.h>
+
+#include "dr-migcaps.h"
+#include "dr-migparams.h"
+#include "dr-status.h"
+
+static char *
+joined(const DrMigParams *p)
+{
+    g_auto(GStrv) v = dr_mig_params_to_strv(p);
+    g_auto(GStrv) f = dr_mig_params_flag_names(p->flags);
+    g_autofree char *a = g_strjoinv(" ", v);
+    g_autofree char *b = g_strjoinv("|", f);
+    return g_strdup_printf("%s ; %s", a, b);
+}
+
+static void
+check_params(const DrMigSettings *s, double bw, const char *uri, unsigned int flags,
+             const char *want)
+{
+    DrMigParams p;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *got = NULL;
+
+    g_assert_true(dr_mig_params_build(s, bw, uri, flags, &p, &err));
+    g_assert_no_error(err);
+    got = joined(&p);
+    g_assert_cmpstr(got, ==, want);
+    dr_mig_params_clear(&p);
+}
+
+static void
+test_params_per_plan(void)
+{
+    DrMigSettings s = { 0 };
+
+    /* None: the bandwidth limit in whole MiB/s, never 0. */
+    check_params(&s, 40 * 1048576.0, NULL, 0, "bandwidth=40 ; VIR_MIGRATE_LIVE");
+    check_params(&s, 1000.0, "tcp://127.0.0.1:4000", 0,
+                 "migrate_uri=tcp://127.0.0.1:4000 bandwidth=1 ; VIR_MIGRATE_LIVE");
+    /* XBZRLE with its cache. */
+    s.compression = DR_MIG_COMPRESSION_XBZRLE;
+    s.xbzrle_cache = 256ULL << 20;
+    check_params(&s, 40 * 1048576.0, NULL, VIR_MIGRATE_PERSIST_DEST,
+                 "bandwidth=40 compression=xbzrle compression.xbzrle.cache=268435456 ; "
+                 "VIR_MIGRATE_LIVE|VIR_MIGRATE_PERSIST_DEST|VIR_MIGRATE_COMPRESSED");
+    /* Auto-converge with its steps. */
+    s.auto_converge = TRUE;
+    s.auto_converge_initial = 20;
+    s.auto_converge_increment = 10;
+    check_params(&s, 40 * 1048576.0, NULL, 0,
+                 "bandwidth=40 compression=xbzrle compression.xbzrle.cache=268435456 "
+                 "auto_converge.initial=20 auto_converge.increment=10 ; "
+                 "VIR_MIGRATE_LIVE|VIR_MIGRATE_COMPRESSED|VIR_MIGRATE_AUTO_CONVERGE");
+    /* multifd with zstd. */
+    memset(&s, 0, sizeof(s));
+    s.compression = DR_MIG_COMPRESSION_ZSTD;
+    s.parallel = 2;
+    check_params(&s, 1e9, NULL, VIR_MIGRATE_PEER2PEER,
+                 "bandwidth=953 compression=zstd parallel.connections=2 ; "
+                 "VIR_MIGRATE_LIVE|VIR_MIGRATE_PEER2PEER|VIR_MIGRATE_COMPRESSED|VIR_MIGRATE_PARALLEL");
+    /* Postcopy. */
+    memset(&s, 0, sizeof(s));
+    s.postcopy = TRUE;
+    check_params(&s, 40 * 1048576.0, NULL, 0,
+                 "bandwidth=40 ; VIR_MIGRATE_LIVE|VIR_MIGRATE_POSTCOPY");
+}
+
+static void
+test_params_refuse_zero_bandwidth(void)
+{
+    DrMigSettings s = { 0 };
+    DrMigParams p;
+    g_autoptr(GError) err = NULL;
+
+    g_assert_false(dr_mig_params_build(&s, 0, NULL, 0, &p, &err));
+    g_assert_nonnull(err);
+    g_assert_null(p.params);
+}
+
+#define V(a, b, c) ((unsigned long)(a) * 1000000UL + (b) * 1000UL + (c))
+
+static void
+test_caps(void)
+{
+    DrMigCapsEnd deb12 = { V(9, 0, 0), V(7, 2, 0) };
+    DrMigCapsEnd deb13 = { V(11, 3, 0), V(10, 0, 13) };
+    DrMigCapsEnd ancient = { V(1, 0, 0), V(1, 5, 0) };
+    g_auto(GStrv) notes = NULL;
+    unsigned int caps;
+    const char *kvm_ring = "<domain type='kvm'><features><kvm><dirty-ring state='on' size='4096'/></kvm></features></domain>";
+
+    caps = dr_mig_caps_compute(&deb12, &deb12, NULL, NULL);
+    g_assert_cmpuint(caps, ==, DR_MIG_CAP_XBZRLE | DR_MIG_CAP_AUTO_CONVERGE |
+                     DR_MIG_CAP_POSTCOPY | DR_MIG_CAP_MULTIFD);
+    /* zstd and zlib need libvirt 9.4 at both ends. */
+    caps = dr_mig_caps_compute(&deb13, &deb13, NULL, NULL);
+    g_assert_cmpuint(caps & DR_MIG_CAP_MULTIFD_ZSTD, !=, 0);
+    caps = dr_mig_caps_compute(&deb13, &deb12, NULL, NULL);
+    g_assert_cmpuint(caps & DR_MIG_CAP_MULTIFD_ZSTD, ==, 0);
+    /* A destination without XBZRLE, and the note says which end lacks what. */
+    caps = dr_mig_caps_compute(&deb12, &ancient, NULL, &notes);
+    g_assert_cmpuint(caps & DR_MIG_CAP_XBZRLE, ==, 0);
+    g_assert_cmpstr(notes[0], ==, "xbzrle: no: the destination lacks QEMU >= 1.6.0");
+    /* Dirty-limit: KVM with the dirty ring and QEMU 8.1 at both ends. */
+    g_assert_cmpuint(dr_mig_caps_compute(&deb13, &deb13, kvm_ring, NULL) & DR_MIG_CAP_DIRTY_LIMIT, !=, 0);
+    g_assert_cmpuint(dr_mig_caps_compute(&deb12, &deb13, kvm_ring, NULL) & DR_MIG_CAP_DIRTY_LIMIT, ==, 0);
+    g_assert_cmpuint(dr_mig_caps_compute(&deb13, &deb13, "<domain type='qemu'/>", NULL) &
+                     DR_MIG_CAP_DIRTY_LIMIT, ==, 0);
+}
+
+static void
+test_status_history(void)
+{
+    DrStatusMigration m = { 0 };
+    g_autoptr(GDateTime) t = g_date_time_new_utc(2026, 11, 22, 19, 30, 0);
+    g_autofree char *xml = NULL;
+
+    m.time = t;
+    m.plan = "xbzrle 256MiB";
+    m.outcome = "completed";
+    m.predicted.converges = TRUE;
+    m.predicted.total_ms = 15600;
+    m.predicted.downtime_ms = 20;
+    m.predicted.bytes = 1000;
+    m.predicted.rounds = 5;
+    m.have_actual = TRUE;
+    m.actual.total_ms = 17100;
+    m.actual.downtime_ms = 37;
+    m.actual.bytes = 900;
+    m.actual.rounds = 6;
+    xml = dr_status_append(NULL, &m);
+    g_assert_cmpstr(xml, ==,
+        "<status xmlns=\"https://virt-dirtyrate.org/xmlns/status/1\">"
+        "<migration time=\"2026-11-22T19:30:00Z\" plan=\"xbzrle 256MiB\" outcome=\"completed\">"
+        "<predicted converges=\"yes\" total-ms=\"15600\" downtime-ms=\"20\" bytes=\"1000\" rounds=\"5\"/>"
+        "<actual total-ms=\"17100\" downtime-ms=\"37\" bytes=\"900\" rounds=\"6\"/>"
+        "</migration></status>");
+
+    /* The newest ten are kept. */
+    for (int i = 0; i < 12; i++) {
+        g_autofree char *next = NULL;
+        m.predicted.rounds = (unsigned int)(100 + i);
+        next = dr_status_append(xml, &m);
+        g_free(xml);
+        xml = g_steal_pointer(&next);
+    }
+    g_assert_null(strstr(xml, "rounds=\"5\""));
+    g_assert_null(strstr(xml, "rounds=\"101\""));
+    g_assert_nonnull(strstr(xml, "rounds=\"102\""));
+    g_assert_nonnull(strstr(xml, "rounds=\"111\""));
+
+    /* Something else in our namespace's place is replaced, not kept. */
+    {
+        g_autofree char *fresh = dr_status_append("<other/>", &m);
+        g_assert_true(g_str_has_prefix(fresh, "<status xmlns=\"https://virt-dirtyrate.org/xmlns/status/1\"><migration "));
+    }
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/migparams/per-plan", test_params_per_plan);
+    g_test_add_func("/migparams/zero-bandwidth", test_params_refuse_zero_bandwidth);
+    g_test_add_func("/migcaps/versions", test_caps);
+    g_test_add_func("/status/history", test_status_history);
+    return g_test_run();
+}

@@ -1,0 +1,536 @@
+/*
+ * vdr-cmd-migrate.c: domdirtyrate-migrate
+ *
+ * Advise, then migrate with the plan's typed parameters, follow the job,
+ * act on it where the plan allows (a larger XBZRLE cache when it misses,
+ * the switch to postcopy), and compare the outcome with the prediction.
+ */
+#include <config.h>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <json-glib/json-glib.h>
+#include <glib/gi18n-lib.h>
+
+#include "dr-advisor.h"
+#include "dr-error.h"
+#include "dr-errorpriv.h"
+#include "dr-migparams.h"
+#include "dr-status.h"
+#include "dr-units.h"
+#include "vdr-advise.h"
+#include "vdr-domain.h"
+#include "vdr-groups.h"
+#include "vdr-output.h"
+#include "vdr-printers.h"
+
+#define MIB 1048576.0
+#define POLL_MS 250
+/* A round from the third on (the second starts with an empty cache)
+ * whose XBZRLE lookups missed more than this share doubles the cache,
+ * within the policy's cap and half the host's free memory. */
+#define MISS_RATE_GROW 0.5
+
+static const VdrOptDef opts_migrate[] = {
+    VDR_OPT_DEF_DOMAIN,
+    { .name = "desturi", .type = VDR_OPT_STRING,
+      .flags = VDR_OPT_FLAG_REQUIRED | VDR_OPT_FLAG_POSITIONAL,
+      .help = N_("the destination's libvirt URI") },
+    { .name = "migrateuri", .type = VDR_OPT_STRING,
+      .help = N_("the migration stream's URI, e.g. tcp://host:port") },
+    VDR_ADVISE_OPTS,
+    { .name = "dry-run", .type = VDR_OPT_BOOL,
+      .help = N_("advise and print what would be passed to libvirt; migrate nothing") },
+    { .name = "verbose", .type = VDR_OPT_BOOL,
+      .help = N_("show the migration's progress (on a terminal it is shown anyway)") },
+    { .name = "persistent", .type = VDR_OPT_BOOL,
+      .help = N_("keep the domain defined on the destination") },
+    { .name = "undefinesource", .type = VDR_OPT_BOOL,
+      .help = N_("undefine the domain on the source") },
+    { .name = "p2p", .type = VDR_OPT_BOOL, .help = N_("peer-to-peer migration") },
+    { .name = "tunnelled", .type = VDR_OPT_BOOL,
+      .help = N_("tunnel the data through libvirt (needs --p2p)") },
+    VDR_OPT_DEF_JSON,
+    { NULL }
+};
+
+static volatile sig_atomic_t interrupted;
+
+static void
+on_sigint(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+typedef struct {
+    virDomainPtr dom;
+    virConnectPtr dconn;   /* NULL with --p2p */
+    const char *desturi;
+    DrMigParams *mp;
+    virDomainPtr result;   /* the domain on the destination */
+    GError *error;
+    gboolean done;
+    GMutex lock;
+} MigrateJob;
+
+static gpointer
+migrate_thread(gpointer opaque)
+{
+    MigrateJob *j = opaque;
+    virDomainPtr r = NULL;
+    int rc = 0;
+
+    if (j->dconn)
+        r = virDomainMigrate3(j->dom, j->dconn, j->mp->params, (unsigned int)j->mp->nparams,
+                              j->mp->flags);
+    else
+        rc = virDomainMigrateToURI3(j->dom, j->desturi, j->mp->params,
+                                    (unsigned int)j->mp->nparams, j->mp->flags);
+    g_mutex_lock(&j->lock);
+    if ((j->dconn && !r) || rc < 0) {
+        g_autofree char *msg = dr_error_libvirt_last(NULL);
+        g_set_error(&j->error, DR_ERROR, DR_ERROR_LIBVIRT, _("Migration failed: %s"), msg);
+    }
+    j->result = r;
+    j->done = TRUE;
+    g_mutex_unlock(&j->lock);
+    return NULL;
+}
+
+static gboolean
+job_done(MigrateJob *j)
+{
+    gboolean d;
+    g_mutex_lock(&j->lock);
+    d = j->done;
+    g_mutex_unlock(&j->lock);
+    return d;
+}
+
+/* What the running job says, from virDomainGetJobStats. */
+typedef struct {
+    gboolean active;
+    unsigned long long elapsed_ms, remaining, total, processed, iteration;
+    unsigned long long xbzrle_pages, xbzrle_misses, xbzrle_cache, downtime_ms;
+} JobSnap;
+
+static gboolean
+job_snap(virDomainPtr dom, unsigned int flags, JobSnap *s)
+{
+    virTypedParameterPtr params = NULL;
+    int nparams = 0, type = 0;
+
+    memset(s, 0, sizeof(*s));
+    if (virDomainGetJobStats(dom, &type, &params, &nparams, flags) < 0)
+        return FALSE;
+    s->active = type != VIR_DOMAIN_JOB_NONE;
+    virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_TIME_ELAPSED, &s->elapsed_ms);
+    virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_MEMORY_REMAINING, &s->remaining);
+    virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_MEMORY_TOTAL, &s->total);
+    if (virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_MEMORY_PROCESSED, &s->processed) <= 0)
+        virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_DATA_PROCESSED, &s->processed);
+    virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_MEMORY_ITERATION, &s->iteration);
+    virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_COMPRESSION_PAGES, &s->xbzrle_pages);
+    virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_COMPRESSION_CACHE_MISSES,
+                            &s->xbzrle_misses);
+    virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_COMPRESSION_CACHE, &s->xbzrle_cache);
+    virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_DOWNTIME, &s->downtime_ms);
+    virTypedParamsFree(params, nparams);
+    return TRUE;
+}
+
+typedef struct {
+    VdrControl *ctl;
+    gboolean progress;
+    gboolean json;
+    GPtrArray *actions;    /* what was done during the migration */
+} Follow;
+
+static void
+act(Follow *f, char *line)
+{
+    if (!f->json)
+        fprintf(f->ctl->err, "%s%s\n", f->progress ? "\r\033[K" : "", line);
+    g_ptr_array_add(f->actions, line);
+}
+
+/* Follows the job until the thread ends; Ctrl-C aborts it. */
+static void
+follow(Follow *f, MigrateJob *j, const DrAdvice *a, JobSnap *last)
+{
+    const DrMigSettings *s = &a->candidates[a->chosen].settings;
+    gboolean downtime_set = FALSE, postcopy_started = FALSE, aborting = FALSE;
+    unsigned long long prev_pages = 0, prev_misses = 0;
+    unsigned long long round = 0, round_pages = 0, round_misses = 0;
+    uint64_t cache = s->xbzrle_cache;
+    uint64_t cache_cap = a->limits.xbzrle_max_cache;
+
+    if (a->input.host_free_bytes)
+        cache_cap = MIN(cache_cap, a->input.host_free_bytes / 2);
+    while (!job_done(j)) {
+        JobSnap snap;
+        g_usleep(POLL_MS * 1000);
+        if (interrupted && !aborting) {
+            aborting = TRUE;
+            if (virDomainAbortJob(j->dom) == 0)
+                act(f, g_strdup(_("Interrupted: migration aborted; the guest stays on the source")));
+            else {
+                g_autofree char *msg = dr_error_libvirt_last(NULL);
+                act(f, g_strdup_printf(_("Interrupted, but the abort failed: %s"), msg));
+            }
+        }
+        if (!job_snap(j->dom, 0, &snap) || !snap.active)
+            continue;
+        *last = snap;
+        if (!downtime_set) {
+            if (virDomainMigrateSetMaxDowntime(j->dom, s->max_downtime_ms, 0) == 0) {
+                downtime_set = TRUE;
+                g_debug("max downtime set to %" G_GUINT64_FORMAT " ms", s->max_downtime_ms);
+            }
+        }
+        if (s->postcopy && !postcopy_started && snap.iteration >= 2) {
+            if (virDomainMigrateStartPostCopy(j->dom, 0) == 0) {
+                postcopy_started = TRUE;
+                act(f, g_strdup_printf(_("Round %llu: switched to postcopy, as planned"),
+                                       snap.iteration));
+            }
+        }
+        if (s->compression == DR_MIG_COMPRESSION_XBZRLE) {
+            /* libvirt has no rate: deltas of its counters, per poll for
+             * the display and per round for acting. */
+            unsigned long long dp = snap.xbzrle_pages - MIN(prev_pages, snap.xbzrle_pages);
+            unsigned long long dm = snap.xbzrle_misses - MIN(prev_misses, snap.xbzrle_misses);
+            double miss = dp + dm ? (double)dm / (double)(dp + dm) : 0;
+            prev_pages = snap.xbzrle_pages;
+            prev_misses = snap.xbzrle_misses;
+            if (f->progress && !f->json)
+                fprintf(f->ctl->err, _("\rMigration: [%3.0f %%] round %llu, XBZRLE cache misses %.0f%% "),
+                        snap.total ? 100.0 * (double)(snap.total - MIN(snap.remaining, snap.total)) / (double)snap.total : 0,
+                        snap.iteration, miss * 100);
+            if (snap.iteration != round) {
+                /* Round @round is over: judge it. */
+                unsigned long long rp = snap.xbzrle_pages - MIN(round_pages, snap.xbzrle_pages);
+                unsigned long long rm = snap.xbzrle_misses - MIN(round_misses, snap.xbzrle_misses);
+                double rmiss = rp + rm ? (double)rm / (double)(rp + rm) : 0;
+                if (round >= 3 && rp + rm > 0 && rmiss > MISS_RATE_GROW && cache * 2 <= cache_cap &&
+                    virDomainMigrateSetCompressionCache(j->dom, cache * 2, 0) == 0) {
+                    g_autofree char *from = dr_units_format_size(cache);
+                    g_autofree char *to = dr_units_format_size(cache * 2);
+                    act(f, g_strdup_printf(_("Round %1$llu: XBZRLE missed %2$.0f%% of pages; cache grown from %3$s to %4$s"),
+                                           round, rmiss * 100, from, to));
+                    cache *= 2;
+                }
+                round = snap.iteration;
+                round_pages = snap.xbzrle_pages;
+                round_misses = snap.xbzrle_misses;
+            }
+        } else if (f->progress && !f->json) {
+            fprintf(f->ctl->err, _("\rMigration: [%3.0f %%] round %llu "),
+                    snap.total ? 100.0 * (double)(snap.total - MIN(snap.remaining, snap.total)) / (double)snap.total : 0,
+                    snap.iteration);
+        }
+        if (f->progress && !f->json)
+            fflush(f->ctl->err);
+    }
+    if (f->progress && !f->json) {
+        fputs("\r\033[K", f->ctl->err);
+        fflush(f->ctl->err);
+    }
+}
+
+static void
+print_outcome(FILE *out, const DrMigPrediction *p, const JobSnap *actual, gboolean have_actual,
+              double wall_s)
+{
+    fprintf(out, "%s\n", _("Predicted against actual:"));
+    fprintf(out, "  %-10s %12s %12s\n", "", _("predicted"), _("actual"));
+    if (!have_actual) {
+        fprintf(out, _("  (libvirt kept no completed statistics; wall time %.1f s)\n"), wall_s);
+        return;
+    }
+    fprintf(out, "  %-10s %10.1f s %10.1f s\n", _("total"), p->total_s, actual->elapsed_ms / 1000.0);
+    fprintf(out, "  %-10s %9.0f ms %9llu ms\n", _("downtime"), p->downtime_s * 1000, actual->downtime_ms);
+    fprintf(out, "  %-10s %8.0f MiB %8.0f MiB\n", _("sent"), (double)p->bytes / MIB,
+            (double)actual->processed / MIB);
+    fprintf(out, "  %-10s %12u %12llu\n", _("rounds"), p->rounds, actual->iteration);
+}
+
+static JsonNode *
+outcome_json(const char *name, const DrAdvice *a, const DrMigParams *mp, gboolean migrated,
+             const char *outcome, const JobSnap *actual, gboolean have_actual, GPtrArray *actions)
+{
+    const DrAdviceCandidate *c = &a->candidates[a->chosen];
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    g_autofree char *plan = dr_advice_settings_describe(&c->settings);
+    g_auto(GStrv) flags = dr_mig_params_flag_names(mp->flags);
+    g_auto(GStrv) params = dr_mig_params_to_strv(mp);
+
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "domain");
+    json_builder_add_string_value(b, name);
+    json_builder_set_member_name(b, "plan");
+    json_builder_add_string_value(b, plan);
+    json_builder_set_member_name(b, "migrated");
+    json_builder_add_boolean_value(b, migrated);
+    json_builder_set_member_name(b, "outcome");
+    json_builder_add_string_value(b, outcome);
+    json_builder_set_member_name(b, "flags");
+    json_builder_begin_array(b);
+    for (char **p = flags; *p; p++)
+        json_builder_add_string_value(b, *p);
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "params");
+    json_builder_begin_array(b);
+    for (char **p = params; *p; p++)
+        json_builder_add_string_value(b, *p);
+    json_builder_end_array(b);
+    vdr_json_add_int(b, "max_downtime_ms", (gint64)c->settings.max_downtime_ms);
+    json_builder_set_member_name(b, "predicted");
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "converges");
+    json_builder_add_boolean_value(b, c->prediction.converges);
+    vdr_json_add_double(b, "total_s", c->prediction.total_s);
+    vdr_json_add_double(b, "downtime_s", c->prediction.downtime_s);
+    vdr_json_add_int(b, "bytes", (gint64)MIN(c->prediction.bytes, (uint64_t)G_MAXINT64));
+    vdr_json_add_int(b, "rounds", c->prediction.rounds);
+    json_builder_end_object(b);
+    if (have_actual) {
+        json_builder_set_member_name(b, "actual");
+        json_builder_begin_object(b);
+        vdr_json_add_double(b, "total_s", actual->elapsed_ms / 1000.0);
+        vdr_json_add_double(b, "downtime_s", actual->downtime_ms / 1000.0);
+        vdr_json_add_int(b, "bytes", (gint64)actual->processed);
+        vdr_json_add_int(b, "rounds", (gint64)actual->iteration);
+        json_builder_end_object(b);
+    }
+    json_builder_set_member_name(b, "actions");
+    json_builder_begin_array(b);
+    for (guint i = 0; actions && i < actions->len; i++)
+        json_builder_add_string_value(b, g_ptr_array_index(actions, i));
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+    return json_builder_get_root(b);
+}
+
+static void
+figures_from(DrStatusFigures *f, const DrMigPrediction *p)
+{
+    f->converges = p->converges;
+    f->total_ms = (uint64_t)(p->total_s * 1000);
+    f->downtime_ms = (uint64_t)(p->downtime_s * 1000);
+    f->bytes = p->bytes;
+    f->rounds = p->rounds;
+}
+
+static gboolean
+cmd_migrate(VdrControl *ctl, const VdrCmd *cmd, GError **error)
+{
+    g_autoptr(virDomain) dom = NULL;
+    g_autoptr(virConnect) dconn = NULL;
+    g_autoptr(virDomain) ddom = NULL;
+    g_autoptr(DrAdvisorResult) r = NULL;
+    g_autoptr(GPtrArray) actions = g_ptr_array_new_with_free_func(g_free);
+    DrAdvisorParams params;
+    DrMigParams mp = { 0 };
+    const char *desturi = vdr_cmd_get_string(cmd, "desturi");
+    gboolean p2p = vdr_cmd_has(cmd, "p2p"), json = vdr_cmd_has(cmd, "json");
+    unsigned int flags = 0;
+    const DrAdviceCandidate *c;
+    MigrateJob job = { 0 };
+    GThread *thread;
+    JobSnap last = { 0 }, done = { 0 };
+    gboolean have_actual = FALSE;
+    Follow fol = { ctl, FALSE, json, actions };
+    struct sigaction sa = { 0 }, old_sa;
+    virDomainJobInfo info;
+    gint64 t0;
+    double wall;
+
+    if (vdr_cmd_has(cmd, "tunnelled") && !p2p) {
+        g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                    _("Option --tunnelled needs --p2p"));
+        return FALSE;
+    }
+    if (!vdr_advise_params_from_options(cmd, &params, error))
+        return FALSE;
+    if (vdr_cmd_has(cmd, "persistent"))
+        flags |= VIR_MIGRATE_PERSIST_DEST;
+    if (vdr_cmd_has(cmd, "undefinesource"))
+        flags |= VIR_MIGRATE_UNDEFINE_SOURCE;
+    if (p2p)
+        flags |= VIR_MIGRATE_PEER2PEER;
+    if (vdr_cmd_has(cmd, "tunnelled"))
+        flags |= VIR_MIGRATE_TUNNELLED;
+
+    if (!(dom = vdr_domain_lookup(ctl, vdr_cmd_get_string(cmd, "domain"), error)))
+        return FALSE;
+    if (virDomainGetJobInfo(dom, &info) == 0 && info.type != VIR_DOMAIN_JOB_NONE) {
+        g_set_error(error, DR_ERROR, DR_ERROR_BUSY,
+                    _("Domain '%1$s' has a job in progress (a migration, or another): nothing was started"),
+                    virDomainGetName(dom));
+        return FALSE;
+    }
+    /* The destination: for what it supports, and, without --p2p, to
+     * migrate to; it must be read-write for the status element. */
+    if (!(dconn = virConnectOpen(desturi))) {
+        g_autofree char *msg = dr_error_libvirt_last(NULL);
+        g_set_error(error, DR_ERROR, DR_ERROR_LIBVIRT,
+                    _("Cannot connect to the destination '%1$s': %2$s"), desturi, msg);
+        return FALSE;
+    }
+    params.dest = dconn;
+    if (!(r = vdr_advise_run(ctl, dom, &params, json, NULL, error)))
+        return FALSE;
+    c = &r->advice->candidates[r->advice->chosen];
+    if (!dr_mig_params_build(&c->settings, r->advice->input.bandwidth,
+                             vdr_cmd_get_string(cmd, "migrateuri"), flags, &mp, error))
+        return FALSE;
+
+    if (vdr_cmd_has(cmd, "dry-run") || !r->advice->converges) {
+        if (json) {
+            g_autoptr(JsonNode) root = outcome_json(virDomainGetName(dom), r->advice, &mp, FALSE,
+                                                    vdr_cmd_has(cmd, "dry-run") ? "dry-run" : "refused",
+                                                    NULL, FALSE, NULL);
+            if (vdr_cmd_has(cmd, "dry-run"))
+                vdr_json_print(ctl->out, root);
+        } else {
+            vdr_advice_print(ctl->out, virDomainGetName(dom), r, &mp, FALSE);
+        }
+        if (!r->advice->converges) {
+            g_set_error(error, DR_ERROR, DR_ERROR_UNSUPPORTED,
+                        _("No setting that the policy allows converges: nothing was migrated (see the reasons; --downtime or --bandwidth change the limits)"));
+            dr_mig_params_clear(&mp);
+            return FALSE;
+        }
+        if (!json)
+            fprintf(ctl->out, "%s\n", _("Dry run: nothing was migrated."));
+        dr_mig_params_clear(&mp);
+        return TRUE;
+    }
+
+    if (!json) {
+        g_autofree char *plan = dr_advice_settings_describe(&c->settings);
+        fprintf(ctl->out, _("Plan: %1$s; predicted: %2$s in %3$.1f s with %4$.0f ms downtime\n"),
+                plan, c->prediction.converges ? _("converges") : _("does not converge"),
+                c->prediction.total_s, c->prediction.downtime_s * 1000);
+        fflush(ctl->out);
+    }
+
+    /* Ctrl-C aborts the job instead of killing us mid-migration. */
+    interrupted = 0;
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_sa);
+
+    job.dom = dom;
+    job.dconn = p2p ? NULL : dconn;
+    job.desturi = desturi;
+    job.mp = &mp;
+    g_mutex_init(&job.lock);
+    fol.progress = vdr_cmd_has(cmd, "verbose") || (!ctl->quiet && isatty(fileno(ctl->err)));
+    t0 = g_get_monotonic_time();
+    thread = g_thread_new("migrate", migrate_thread, &job);
+    follow(&fol, &job, r->advice, &last);
+    g_thread_join(thread);
+    wall = (double)(g_get_monotonic_time() - t0) / 1e6;
+    sigaction(SIGINT, &old_sa, NULL);
+    g_mutex_clear(&job.lock);
+
+    if (job.error) {
+        g_autofree char *plan = dr_advice_settings_describe(&c->settings);
+        DrStatusMigration st = { 0 };
+        if (json) {
+            g_autoptr(JsonNode) root = outcome_json(virDomainGetName(dom), r->advice, &mp, FALSE,
+                                                    interrupted ? "aborted" : "failed",
+                                                    NULL, FALSE, actions);
+            vdr_json_print(ctl->out, root);
+        }
+        dr_mig_params_clear(&mp);
+        /* Recorded on the source, where the guest still is. */
+        st.plan = plan;
+        st.outcome = interrupted ? "aborted" : "failed";
+        figures_from(&st.predicted, &c->prediction);
+        if (virDomainIsActive(dom) == 1)
+            (void)dr_status_add_migration(dom, &st, VIR_DOMAIN_AFFECT_LIVE, NULL);
+        if (interrupted) {
+            g_set_error(error, DR_ERROR, DR_ERROR_CANCELLED,
+                        _("Migration of domain '%1$s' aborted: the guest is still running on the source"),
+                        virDomainGetName(dom));
+            g_clear_error(&job.error);
+            return FALSE;
+        }
+        g_propagate_error(error, job.error);
+        return FALSE;
+    }
+
+    /* The completed job, as the destination saw it. */
+    ddom = job.result;
+    if (!ddom)
+        ddom = virDomainLookupByName(dconn, virDomainGetName(dom));
+    if (ddom && job_snap(ddom, VIR_DOMAIN_JOB_STATS_COMPLETED, &done) && done.elapsed_ms) {
+        have_actual = TRUE;
+        /* The destination counts what it received; rounds are the source's. */
+        if (!done.iteration)
+            done.iteration = last.iteration;
+        if (!done.processed)
+            done.processed = last.processed;
+    }
+    if (ddom) {
+        g_autofree char *plan = dr_advice_settings_describe(&c->settings);
+        g_autofree char *host = virConnectGetHostname(virDomainGetConnect(dom));
+        DrStatusMigration st = { 0 };
+        g_autoptr(GError) serr = NULL;
+        st.plan = plan;
+        st.outcome = "completed";
+        st.from = host;
+        figures_from(&st.predicted, &c->prediction);
+        st.have_actual = have_actual;
+        st.actual.converges = TRUE;
+        st.actual.total_ms = done.elapsed_ms;
+        st.actual.downtime_ms = done.downtime_ms;
+        st.actual.bytes = done.processed;
+        st.actual.rounds = (unsigned int)done.iteration;
+        if (!dr_status_add_migration(ddom, &st, VIR_DOMAIN_AFFECT_LIVE, &serr))
+            act(&fol, g_strdup_printf(_("The status could not be written on the destination: %s"),
+                                      serr->message));
+        else if ((flags & VIR_MIGRATE_PERSIST_DEST) &&
+                 !dr_status_add_migration(ddom, &st, VIR_DOMAIN_AFFECT_CONFIG, &serr))
+            act(&fol, g_strdup_printf(_("The status could not be written in the destination's config: %s"),
+                                      serr->message));
+    }
+
+    if (json) {
+        g_autoptr(JsonNode) root = outcome_json(virDomainGetName(dom), r->advice, &mp, TRUE,
+                                                "completed", &done, have_actual, actions);
+        vdr_json_print(ctl->out, root);
+    } else {
+        fprintf(ctl->out, _("Migration of domain '%1$s' to %2$s: completed\n"),
+                virDomainGetName(dom), desturi);
+        print_outcome(ctl->out, &c->prediction, &done, have_actual, wall);
+    }
+    dr_mig_params_clear(&mp);
+    return TRUE;
+}
+
+const VdrCmdDef vdr_cmd_def_migrate = {
+    .name = "domdirtyrate-migrate",
+    .summary = N_("migrate a domain as domdirtyrate-advise decides, and compare with the prediction"),
+    .description = N_("Advises as domdirtyrate-advise does (checking what the destination\n"
+                      "supports), then migrates live with the plan's typed parameters: XBZRLE\n"
+                      "and its cache, parallel connections, auto-converge and its steps,\n"
+                      "postcopy, the bandwidth (--bandwidth, else the policy's) and the max\n"
+                      "downtime.  Without --p2p it uses virDomainMigrate3 over a connection to\n"
+                      "DESTURI; with --p2p, virDomainMigrateToURI3.  While it runs it shows\n"
+                      "the progress and XBZRLE's cache-miss rate (from libvirt's counters), may\n"
+                      "double the XBZRLE cache when most pages miss (within the policy's cap),\n"
+                      "and switches to postcopy after the first pass when that is the plan.\n"
+                      "Ctrl-C aborts the migration; the guest keeps running on the source.\n"
+                      "At the end it prints predicted against actual and records both in a\n"
+                      "status element in the domain's metadata on the destination.  Where\n"
+                      "nothing the policy allows converges, it migrates nothing."),
+    .opts = opts_migrate,
+    .handler = cmd_migrate,
+    .conn = VDR_CONN_READWRITE,
+};
