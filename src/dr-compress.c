@@ -222,32 +222,22 @@ dr_compress_estimate_free(DrCompressEstimate *est)
 
 /* ---- sampling a live guest ------------------------------------------ */
 
-static int
-compare_u64(gconstpointer a, gconstpointer b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* K distinct page indices below @npages, ascending. */
+/* K distinct page indices below @npages, ascending: one at random in
+ * each of K equal stretches of RAM.  Stratified, it is as unbiased as a
+ * simple random sample, and far more precise for what clusters in RAM:
+ * zero pages, the written set and where it lies. */
 static uint64_t *
 choose_pages(unsigned int k, uint64_t npages, uint64_t seed)
 {
     g_autoptr(GRand) rnd = seed ? g_rand_new_with_seed((guint32)(seed ^ (seed >> 32)))
                                 : g_rand_new();
-    g_autoptr(GHashTable) taken = g_hash_table_new(g_int64_hash, g_int64_equal);
     uint64_t *idx = g_new(uint64_t, k);
-    unsigned int n = 0;
 
-    while (n < k) {
-        uint64_t r = (((uint64_t)g_rand_int(rnd) << 32) | g_rand_int(rnd)) % npages;
-        if (g_hash_table_contains(taken, &r))
-            continue;
-        idx[n] = r;
-        g_hash_table_add(taken, &idx[n]);
-        n++;
+    for (unsigned int i = 0; i < k; i++) {
+        uint64_t lo = npages * i / k, hi = npages * (i + 1) / k;
+        uint64_t r = ((uint64_t)g_rand_int(rnd) << 32) | g_rand_int(rnd);
+        idx[i] = lo + r % (hi - lo);
     }
-    qsort(idx, k, sizeof(*idx), compare_u64);
     return idx;
 }
 
