@@ -186,11 +186,40 @@ dr_advisor_run(DrMeasurePlan *plan, const DrAdvisorParams *params,
     r->measure_s = (double)(t1 - t0) / 1e6;
     in.vcpu_busy = CLAMP((double)(cpu1 - cpu0) / 1e3 / (double)(t1 - t0) / in.vcpus, 0.0, 1.0);
 
+    /* The compressibility sample saw the written set over its whole
+     * span: one more point of the curve, with its own precision (a
+     * stratified sample of other size), so the fit stands on both. */
+    if (r->compress->rounds > 0 && r->compress->interval_s > 0) {
+        size_t np = r->wss->npoints, at = 0;
+        g_autofree DrWssPoint *pts = g_new0(DrWssPoint, np + 1);
+        DrWssPoint q = { 0 };
+        const double mib = 1048576.0;
+
+        q.period_s = r->compress->rounds * r->compress->interval_s;
+        q.dirtied.value = r->compress->written_set_bytes.value / mib;
+        q.dirtied.low = r->compress->written_set_bytes.low / mib;
+        q.dirtied.high = r->compress->written_set_bytes.high / mib;
+        q.dirtied_mib = q.dirtied.value;
+        q.mib_per_s = q.dirtied_mib / q.period_s;
+        while (at < np && r->wss->points[at].period_s <= q.period_s)
+            at++;
+        memcpy(pts, r->wss->points, at * sizeof(*pts));
+        pts[at] = q;
+        memcpy(pts + at + 1, r->wss->points + at, (np - at) * sizeof(*pts));
+        dr_wss_free(r->wss);
+        r->wss = dr_wss_fit(pts, np + 1, in.ram_bytes);
+    }
+
     in.host_free_bytes = virNodeGetFreeMemory(conn);
     in.xbzrle_encode_speed = dr_advisor_encoder_speed(20);
     dr_mig_input_set_wss(&in, r->wss);
     dr_mig_input_set_compress(&in, r->compress);
-    in.dirty_rate = r->wss->npoints ? r->wss->points[0].mib_per_s * 1048576.0 : 0;
+    /* The shortest period's rate: the page-sampling measurement of 1 s. */
+    in.dirty_rate = 0;
+    for (size_t i = 0; i < r->wss->npoints; i++) {
+        if (r->wss->points[i].period_s == 1.0)
+            in.dirty_rate = r->wss->points[i].mib_per_s * 1048576.0;
+    }
     g_debug("advisor %s: ram %" G_GUINT64_FORMAT " MiB, %u vCPUs %.0f%% busy, %u host CPUs, "
             "%" G_GUINT64_FORMAT " MiB free, encoder %.0f MB/s, W %.0f MiB r %.1f MiB/s, "
             "zero %.2f, overflow %.2f, delta %.0f B",

@@ -55,8 +55,15 @@ weighted_sse(DrWssModel model, double w, double r, const DrWssPoint *p, size_t n
 
     for (size_t i = 0; i < n; i++) {
         double d = model_eval(model, w, r, p[i].period_s) - p[i].dirtied_mib;
-        /* Binomial sampling: the variance grows with what was dirtied. */
-        sse += d * d / MAX(p[i].dirtied_mib, floor_var);
+        double half = (p[i].dirtied.high - p[i].dirtied.low) / 2;
+        /* Each point weighs by its own sampling variance, from its 95%
+         * interval, so points from samples of other sizes (the
+         * compressibility sample's written set) fit in; without one,
+         * binomial sampling: the variance grows with what was dirtied. */
+        if (half > 0)
+            sse += d * d / MAX((half / DR_ESTIMATE_Z95) * (half / DR_ESTIMATE_Z95), 1e-6);
+        else
+            sse += d * d / MAX(p[i].dirtied_mib, floor_var);
     }
     return sse;
 }

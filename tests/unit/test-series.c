@@ -54,7 +54,7 @@ static void
 fit_and_check(DrWssModel truth, double w, double r, double tol)
 {
     const double periods[] = { 1, 2, 4, 8 };
-    DrWssPoint pts[4];
+    DrWssPoint pts[4] = { 0 };
     g_autoptr(DrWss) fit = NULL;
 
     for (int i = 0; i < 4; i++) {
