@@ -474,7 +474,7 @@ dr_mig_predict(const DrMigInput *in, const DrMigSettings *s, DrMigPrediction *ou
     }
     if (xbzrle)
         dr_page_cache_begin_round(cache); /* the model's first pass: nothing cached */
-    t = d;
+    t = DR_MIG_SETUP_S + d;
     period_t = d;
     period_xfer = bytes;
 

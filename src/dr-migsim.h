@@ -81,6 +81,11 @@ typedef enum {
  * guess for other machines and devices. */
 #define DR_MIG_SWITCHOVER_S 0.02
 
+/* Before the first page moves: libvirt prepares the destination and
+ * starts its QEMU, and the two negotiate.  The bed showed 1.5-2 s for a
+ * TCG guest (job time less bytes / bandwidth); a guess elsewhere. */
+#define DR_MIG_SETUP_S 1.5
+
 /* Bytes QEMU adds to each page it sends, and sends for a zero page. */
 #define DR_MIG_PAGE_OVERHEAD 8
 #define DR_MIG_ZERO_PAGE_BYTES 9
