@@ -1,6 +1,7 @@
 """dev/demo: boot the bundled test guest and run the main job on it."""
 import argparse
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -16,18 +17,23 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--stop", action="store_true", help="destroy the demo guest")
     ap.add_argument("--wss", type=int, default=256, help="working set, MiB")
-    ap.add_argument("--rate", type=int, default=12800, help="pages dirtied per second")
+    ap.add_argument("--rate", type=int, default=25600, help="pages dirtied per second")
+    ap.add_argument("--bandwidth", default="40MiB/s", help="the migration link, e.g. 40MiB/s")
+    ap.add_argument("--no-migrate", action="store_true",
+                    help="measure and advise, but leave the guest on the source")
     ap.add_argument("--bytes", type=int, default=1, help="bytes changed per page write")
     args = ap.parse_args()
 
     bed = drtestbed.TestBed(os.path.join(TOP, "tests", "workload", "dr-workload")).start()
     conn = bed.connect("source")
-    try:
-        old = conn.lookupByName(NAME)
-        print(f"destroying the old {NAME}")
-        old.destroy()
-    except bed.libvirt.libvirtError:
-        pass
+    dest = bed.connect("dest")
+    for c, where in ((conn, "source"), (dest, "destination")):
+        try:
+            old = c.lookupByName(NAME)
+            print(f"destroying the old {NAME} on the {where}")
+            old.destroy()
+        except bed.libvirt.libvirtError:
+            pass
     if args.stop:
         return 0
 
@@ -43,21 +49,37 @@ def main():
         print(f"  t={t}s  {rate} pages/s  {mib:.1f} MiB/s")
 
     vdr = os.path.join(TOP, "virsh-ext", "virsh-dirtyrate")
-    if os.path.exists(vdr):
-        for cmd in (["domdirtyrate", NAME],
-                    ["domdirtyrate-wss", NAME, "--max-seconds", "16"],
-                    ["domdirtyrate-compress", NAME],
-                    ["-r", "domdirtyrate-caps", NAME]):
-            print(f"\n$ virsh-dirtyrate {' '.join(cmd)}")
-            subprocess.run([vdr, "-c", drtestbed.SOURCE_URI] + cmd, check=False)
+    dest_uri = drtestbed.dest_uri()
+    # The main job: measure, decide, migrate, and compare with the prediction.
+    cmds = [["domdirtyrate", NAME],
+            ["domdirtyrate-advise", NAME, "--bandwidth", args.bandwidth]]
+    if not args.no_migrate:
+        cmds.append(["domdirtyrate-migrate", NAME, dest_uri, "--migrateuri",
+                     f"tcp://127.0.0.1:{free_port()}", "--bandwidth", args.bandwidth])
+    for cmd in cmds:
+        print(f"\n$ virsh-dirtyrate {' '.join(cmd)}", flush=True)
+        subprocess.run([vdr, "-c", drtestbed.SOURCE_URI] + cmd, check=False)
 
-    print(f"\nThe workload's own count over the last seconds: "
+    print(f"\nThe workload's own count: "
           f"{guest.achieved_rates()[-1][2]:.1f} MiB/s over a {args.wss} MiB working set")
-    print(f"The guest '{NAME}' is still running: {guest.is_running()}")
-    print(f"  virsh -c {drtestbed.SOURCE_URI} dominfo {NAME}")
-    print(f"  ./dev/demo --stop           # to destroy it")
     guest.console.close()
+    for c, where, uri in ((conn, "source", drtestbed.SOURCE_URI), (dest, "destination", dest_uri)):
+        try:
+            state = c.lookupByName(NAME).state()[0]
+        except bed.libvirt.libvirtError:
+            continue
+        running = state == bed.libvirt.VIR_DOMAIN_RUNNING
+        print(f"The guest '{NAME}' is on the {where}, running: {running}")
+        print(f"  virsh -c '{uri}' dominfo {NAME}")
+        print(f"  virsh -c '{uri}' metadata {NAME} https://virt-dirtyrate.org/xmlns/status/1")
+    print("  ./dev/demo --stop           # to destroy it")
     return 0
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 if __name__ == "__main__":
