@@ -146,6 +146,9 @@ typedef struct {
     gboolean progress;
     gboolean json;
     GPtrArray *actions;    /* what was done during the migration */
+    const char *when_exceeded; /* the policy's: abort, suspend or postcopy */
+    gboolean timed_out;    /* max time passed, and we aborted */
+    gboolean suspended;    /* max time passed, and we paused the guest */
 } Follow;
 
 static void
@@ -167,11 +170,32 @@ follow(Follow *f, MigrateJob *j, const DrAdvice *a, JobSnap *last)
     uint64_t cache = s->xbzrle_cache;
     uint64_t cache_cap = a->limits.xbzrle_max_cache;
 
+    gint64 deadline = g_get_monotonic_time() + (gint64)a->limits.max_time_ms * 1000;
+    gboolean exceeded = FALSE;
+
     if (a->input.host_free_bytes)
         cache_cap = MIN(cache_cap, a->input.host_free_bytes / 2);
     while (!job_done(j)) {
         JobSnap snap;
         g_usleep(POLL_MS * 1000);
+        if (!exceeded && !aborting && g_get_monotonic_time() > deadline) {
+            /* The policy's max time: its when-exceeded says what now. */
+            exceeded = TRUE;
+            if (g_strcmp0(f->when_exceeded, "suspend") == 0 && virDomainSuspend(j->dom) == 0) {
+                f->suspended = TRUE;
+                act(f, g_strdup_printf(_("Max time (%" G_GUINT64_FORMAT " ms) passed: guest paused so that the migration finishes"),
+                                       a->limits.max_time_ms));
+            } else if (g_strcmp0(f->when_exceeded, "postcopy") == 0 && s->postcopy &&
+                       !postcopy_started && virDomainMigrateStartPostCopy(j->dom, 0) == 0) {
+                postcopy_started = TRUE;
+                act(f, g_strdup(_("Max time passed: switched to postcopy")));
+            } else if (virDomainAbortJob(j->dom) == 0) {
+                aborting = TRUE;
+                f->timed_out = TRUE;
+                act(f, g_strdup_printf(_("Max time (%" G_GUINT64_FORMAT " ms) passed: migration aborted; the guest stays on the source"),
+                                       a->limits.max_time_ms));
+            }
+        }
         if (interrupted && !aborting) {
             aborting = TRUE;
             if (virDomainAbortJob(j->dom) == 0)
@@ -342,7 +366,7 @@ cmd_migrate(VdrControl *ctl, const VdrCmd *cmd, GError **error)
     GThread *thread;
     JobSnap last = { 0 }, done = { 0 };
     gboolean have_actual = FALSE;
-    Follow fol = { ctl, FALSE, json, actions };
+    Follow fol = { ctl, FALSE, json, actions, NULL, FALSE, FALSE };
     struct sigaction sa = { 0 }, old_sa;
     virDomainJobInfo info;
     gint64 t0;
@@ -424,6 +448,7 @@ cmd_migrate(VdrControl *ctl, const VdrCmd *cmd, GError **error)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_sa);
 
+    fol.when_exceeded = dr_policy_get_effective(r->policy, "limits.when-exceeded", NULL);
     job.dom = dom;
     job.dconn = p2p ? NULL : dconn;
     job.desturi = desturi;
@@ -443,14 +468,15 @@ cmd_migrate(VdrControl *ctl, const VdrCmd *cmd, GError **error)
         DrStatusMigration st = { 0 };
         if (json) {
             g_autoptr(JsonNode) root = outcome_json(virDomainGetName(dom), r->advice, &mp, FALSE,
-                                                    interrupted ? "aborted" : "failed",
+                                                    interrupted ? "aborted" :
+                                                    fol.timed_out ? "timed-out" : "failed",
                                                     NULL, FALSE, actions);
             vdr_json_print(ctl->out, root);
         }
         dr_mig_params_clear(&mp);
         /* Recorded on the source, where the guest still is. */
         st.plan = plan;
-        st.outcome = interrupted ? "aborted" : "failed";
+        st.outcome = interrupted ? "aborted" : fol.timed_out ? "timed-out" : "failed";
         figures_from(&st.predicted, &c->prediction);
         if (virDomainIsActive(dom) == 1)
             (void)dr_status_add_migration(dom, &st, VIR_DOMAIN_AFFECT_LIVE, NULL);
@@ -458,6 +484,13 @@ cmd_migrate(VdrControl *ctl, const VdrCmd *cmd, GError **error)
             g_set_error(error, DR_ERROR, DR_ERROR_CANCELLED,
                         _("Migration of domain '%1$s' aborted: the guest is still running on the source"),
                         virDomainGetName(dom));
+            g_clear_error(&job.error);
+            return FALSE;
+        }
+        if (fol.timed_out) {
+            g_set_error(error, DR_ERROR, DR_ERROR_TIMEOUT,
+                        _("Migration of domain '%1$s' did not finish within the policy's max time of %2$" G_GUINT64_FORMAT " ms and was aborted: the guest is still running on the source"),
+                        virDomainGetName(dom), r->advice->limits.max_time_ms);
             g_clear_error(&job.error);
             return FALSE;
         }
@@ -469,6 +502,8 @@ cmd_migrate(VdrControl *ctl, const VdrCmd *cmd, GError **error)
     ddom = job.result;
     if (!ddom)
         ddom = virDomainLookupByName(dconn, virDomainGetName(dom));
+    if (ddom && fol.suspended && virDomainResume(ddom) == 0)
+        act(&fol, g_strdup(_("Guest resumed on the destination")));
     if (ddom && job_snap(ddom, VIR_DOMAIN_JOB_STATS_COMPLETED, &done) && done.elapsed_ms) {
         have_actual = TRUE;
         /* The destination counts what it received; rounds are the source's. */
@@ -483,7 +518,7 @@ cmd_migrate(VdrControl *ctl, const VdrCmd *cmd, GError **error)
         DrStatusMigration st = { 0 };
         g_autoptr(GError) serr = NULL;
         st.plan = plan;
-        st.outcome = "completed";
+        st.outcome = fol.suspended ? "forced" : "completed";
         st.from = host;
         figures_from(&st.predicted, &c->prediction);
         st.have_actual = have_actual;
@@ -503,11 +538,13 @@ cmd_migrate(VdrControl *ctl, const VdrCmd *cmd, GError **error)
 
     if (json) {
         g_autoptr(JsonNode) root = outcome_json(virDomainGetName(dom), r->advice, &mp, TRUE,
-                                                "completed", &done, have_actual, actions);
+                                                fol.suspended ? "forced" : "completed",
+                                                &done, have_actual, actions);
         vdr_json_print(ctl->out, root);
     } else {
-        fprintf(ctl->out, _("Migration of domain '%1$s' to %2$s: completed\n"),
-                virDomainGetName(dom), desturi);
+        fprintf(ctl->out, _("Migration of domain '%1$s' to %2$s: %3$s\n"),
+                virDomainGetName(dom), desturi,
+                fol.suspended ? _("completed with the guest paused at the max time") : _("completed"));
         print_outcome(ctl->out, &c->prediction, &done, have_actual, wall);
     }
     dr_mig_params_clear(&mp);
