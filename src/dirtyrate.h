@@ -17,6 +17,7 @@
 #include "dr-dirtyrate.h"
 #include "dr-qmp.h"
 #include "dr-qmpdirtyrate.h"
+#include "dr-qmpxbzrle.h"
 #include "dr-probe.h"
 #include "dr-measurer.h"
 #include "dr-measureplan.h"

@@ -8,6 +8,7 @@
 
 #include "dr-error.h"
 #include "dr-qmpdirtyrate.h"
+#include "dr-qmpxbzrle.h"
 #include "qmp-replay.h"
 
 static const DrQmpCalcDirtyRateArgs qemu72 = { TRUE, TRUE, TRUE, FALSE };
@@ -172,10 +173,74 @@ test_malformed(void)
     qmp_replay_assert_done(r);
 }
 
+/* XBZRLE as QEMU reports it: before, during and after a migration. */
+static void
+test_xbzrle(void)
+{
+    g_autoptr(QmpReplay) r = qmp_replay_new("xbzrle.replies");
+    g_auto(DrQmpXbzrle) x = { 0 };
+    g_autoptr(GError) err = NULL;
+
+    g_assert_true(dr_qmp_xbzrle_query(qmp_replay_qmp(r), &x, &err));
+    g_assert_no_error(err);
+    g_assert_false(x.capability);
+    g_assert_cmpuint(x.cache_size, ==, 64 << 20);
+    g_assert_null(x.status);
+    g_assert_false(x.have_stats);
+    dr_qmp_xbzrle_clear(&x);
+
+    g_assert_true(dr_qmp_xbzrle_query(qmp_replay_qmp(r), &x, &err));
+    g_assert_true(x.capability);
+    g_assert_cmpuint(x.cache_size, ==, 512 << 20);
+    g_assert_cmpstr(x.status, ==, "active");
+    g_assert_true(x.have_stats);
+    g_assert_cmpuint(x.pages, ==, 65536);
+    g_assert_cmpuint(x.cache_miss, ==, 2048);
+    g_assert_cmpfloat(x.cache_miss_rate, ==, 0.0312);
+    g_assert_true(x.have_encoding_rate);
+    g_assert_cmpfloat(x.encoding_rate, ==, 151.7);
+    dr_qmp_xbzrle_clear(&x);
+
+    /* Integer zeros where the schema says number. */
+    g_assert_true(dr_qmp_xbzrle_query(qmp_replay_qmp(r), &x, &err));
+    g_assert_cmpstr(x.status, ==, "completed");
+    g_assert_cmpfloat(x.cache_miss_rate, ==, 0);
+    g_assert_cmpfloat(x.encoding_rate, ==, 0);
+    qmp_replay_assert_done(r);
+}
+
+static void
+test_xbzrle_malformed(void)
+{
+    g_autoptr(QmpReplay) r = qmp_replay_new("xbzrle-malformed.replies");
+    static const char *const expect[] = {
+        "query-migrate-capabilities reply has a missing or invalid 'return'",
+        "invalid 'capability'",
+        "invalid 'xbzrle-cache-size'", /* negative */
+        "invalid 'xbzrle-cache-size'", /* missing */
+        "invalid 'cache-miss-rate'",   /* above 1 */
+        "invalid 'pages'",             /* a string */
+        "invalid 'status'",            /* a number */
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(expect); i++) {
+        g_auto(DrQmpXbzrle) x = { 0 };
+        g_autoptr(GError) err = NULL;
+        g_assert_false(dr_qmp_xbzrle_query(qmp_replay_qmp(r), &x, &err));
+        g_assert_error(err, DR_ERROR, DR_ERROR_PROTOCOL);
+        if (!strstr(err->message, expect[i]))
+            g_error("case %zu: '%s' does not say '%s'", i + 1, err->message, expect[i]);
+        g_assert_null(x.status);
+    }
+    qmp_replay_assert_done(r);
+}
+
 int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/qmp/xbzrle", test_xbzrle);
+    g_test_add_func("/qmp/xbzrle-malformed", test_xbzrle_malformed);
     g_test_add_func("/qmp/page-sampling", test_page_sampling);
     g_test_add_func("/qmp/dirty-ring-vcpus", test_dirty_ring_vcpus);
     g_test_add_func("/qmp/already-measuring", test_already_measuring);
