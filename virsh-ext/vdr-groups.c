@@ -22,6 +22,7 @@ static const VdrCmdDef *const cmds_dirtyrate[] = {
     &vdr_cmd_def_compress,
     &vdr_cmd_def_advise,
     &vdr_cmd_def_migrate,
+    &vdr_cmd_def_xbzrle,
     NULL
 };
 

@@ -18,6 +18,7 @@ extern const VdrCmdDef vdr_cmd_def_policy;
 extern const VdrCmdDef vdr_cmd_def_compress;
 extern const VdrCmdDef vdr_cmd_def_advise;
 extern const VdrCmdDef vdr_cmd_def_migrate;
+extern const VdrCmdDef vdr_cmd_def_xbzrle;
 
 /* The groups, ending with a { NULL } entry. */
 const VdrCmdGroup *vdr_groups(void);

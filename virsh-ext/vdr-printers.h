@@ -10,6 +10,7 @@
 #include "dr-advisor.h"
 #include "dr-compress.h"
 #include "dr-migparams.h"
+#include "dr-qmpxbzrle.h"
 #include "dr-series.h"
 #include "dr-wss.h"
 
@@ -28,3 +29,5 @@ void vdr_compress_print(FILE *out, const char *name, const DrCompressEstimate *e
  * libvirt parameters of its plan */
 void vdr_advice_print(FILE *out, const char *name, const DrAdvisorResult *r,
                       const DrMigParams *mp, gboolean json);
+/* domxbzrle (vdr-cmd-xbzrle.c) */
+void vdr_xbzrle_print(FILE *out, const char *name, const DrQmpXbzrle *x, gboolean json);

@@ -166,3 +166,53 @@ def test_refusals_leave_the_guest_alone(make_guest, vdr, dest_conn):
         assert want in r.stderr, (args, r.stderr)
         assert g.is_running(), args
     assert not _on(dest_conn, g.name)
+
+
+def test_domxbzrle_refused_by_default_then_shows_a_migration(make_guest, vdr, testbed,
+                                                              dest_conn, free_port):
+    g = make_guest(drtestbed.Workload(**SCENARIO_1))
+    libvirt = testbed.libvirt
+    before = taint_lines(g.name)
+    # The default policy forbids QMP: refused, and nothing tainted.
+    r = vdr("domxbzrle", g.name)
+    assert r.returncode == 1 and "measure.qmp=forbid" in r.stderr, r.stderr
+    assert taint_lines(g.name) == before
+    assert g.is_running()
+
+    r = vdr("domdirtyrate-policy", g.name, "--live", "--set", "measure.qmp=allow")
+    assert r.returncode == 0, r.stderr
+    r = vdr("domxbzrle", g.name, "--json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["capability"] is False and doc["cache_size_bytes"] > 0
+    assert doc["migration_status"] in (None, "none", "setup")
+
+    # During a migration with XBZRLE, QEMU's counters and miss rate.
+    p = spawn_vdr(testbed.source_uri, "domdirtyrate-migrate", g.name, drtestbed.dest_uri(),
+                  "--migrateuri", f"tcp://127.0.0.1:{free_port()}", "--bandwidth", BANDWIDTH,
+                  "--max-seconds", "4")
+    seen = None
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and p.poll() is None:
+            if _job_active(g.dom, libvirt):
+                r = vdr("domxbzrle", g.name, "--json")
+                if r.returncode == 0:
+                    d = json.loads(r.stdout)
+                    if d.get("stats") and d["migration_status"] == "active":
+                        seen = d
+                        break
+            time.sleep(0.5)
+        out, err = p.communicate(timeout=300)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 0, out + err
+    assert seen, "domxbzrle never showed an active migration's XBZRLE counters"
+    assert seen["capability"] is True
+    assert 0 <= seen["stats"]["cache_miss_rate"] <= 1
+    assert seen["cache_size_bytes"] >= 64 << 20
+    try:
+        assert dest_conn.lookupByName(g.name).isActive()
+    finally:
+        dest_conn.lookupByName(g.name).destroy()

@@ -259,6 +259,33 @@ test_advice(void)
     check_both("advice-slow", print_advice, slow);
 }
 
+static void
+print_xbzrle(FILE *out, gconstpointer data, gboolean json)
+{
+    vdr_xbzrle_print(out, "guest-1", data, json);
+}
+
+static void
+test_xbzrle(void)
+{
+    DrQmpXbzrle idle = { 0 }, active = { 0 };
+
+    idle.cache_size = 64 << 20;
+    active.capability = TRUE;
+    active.cache_size = 512 << 20;
+    active.status = (char *)"active";
+    active.have_stats = TRUE;
+    active.stats_cache_size = 512 << 20;
+    active.bytes = 1769472;
+    active.pages = 65536;
+    active.cache_miss = 2048;
+    active.cache_miss_rate = 0.0312;
+    active.have_encoding_rate = TRUE;
+    active.encoding_rate = 151.7;
+    check_both("xbzrle-idle", print_xbzrle, &idle);
+    check_both("xbzrle-active", print_xbzrle, &active);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -268,5 +295,6 @@ main(int argc, char **argv)
     g_test_add_func("/printers/wss", test_wss);
     g_test_add_func("/printers/compress", test_compress);
     g_test_add_func("/printers/advice", test_advice);
+    g_test_add_func("/printers/xbzrle", test_xbzrle);
     return g_test_run();
 }
