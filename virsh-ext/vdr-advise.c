@@ -98,4 +98,3 @@ vdr_advise_run(VdrControl *ctl, virDomainPtr dom, const DrAdvisorParams *params,
     }
     return r;
 }
-
