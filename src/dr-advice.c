@@ -250,12 +250,17 @@ choose(const DrAdviceCandidate *c, size_t n, gboolean *converges)
     gboolean any = FALSE, any_robust = FALSE;
     double fastest = INFINITY;
 
+    /* dirty-limit is weighed and reported, never chosen: libvirt cannot
+     * set it in a migration. */
     for (size_t i = 0; i < n; i++) {
+        if (c[i].settings.dirty_limit > 0)
+            continue;
         any |= c[i].prediction.converges;
         any_robust |= c[i].robust;
     }
     for (size_t i = 0; i < n; i++) {
-        if (c[i].prediction.converges && (c[i].robust || !any_robust))
+        if (c[i].settings.dirty_limit == 0 && c[i].prediction.converges &&
+            (c[i].robust || !any_robust))
             fastest = MIN(fastest, c[i].prediction.total_s);
     }
     *converges = any;
@@ -264,7 +269,7 @@ choose(const DrAdviceCandidate *c, size_t n, gboolean *converges)
         for (size_t i = 0; i < n; i++) {
             const DrMigPrediction *p = &c[i].prediction;
             unsigned int r, rb;
-            if (!p->converges || (any_robust && !c[i].robust) ||
+            if (!p->converges || (any_robust && !c[i].robust) || c[i].settings.dirty_limit > 0 ||
                 p->total_s > fastest * DR_ADVICE_SLACK)
                 continue;
             if (!have) {
@@ -283,7 +288,8 @@ choose(const DrAdviceCandidate *c, size_t n, gboolean *converges)
     }
     /* None converges: the one that would stop the guest for least. */
     for (size_t i = 1; i < n; i++) {
-        if (c[i].prediction.downtime_s < c[best].prediction.downtime_s)
+        if (c[i].settings.dirty_limit == 0 &&
+            c[i].prediction.downtime_s < c[best].prediction.downtime_s)
             best = i;
     }
     return best;
@@ -377,6 +383,15 @@ explain(DrAdvice *a)
         g_autofree char *n = dr_advice_settings_describe(&c->settings);
         g_autofree char *o = outcome(&c->prediction);
         g_ptr_array_add(r, g_strdup_printf(_("multifd: the best, %1$s, %2$s; on a link this slow, parallel connections send the same bytes no faster."), n, o));
+    }
+    for (size_t i = 0; i < a->ncandidates; i++) {
+        const DrAdviceCandidate *d = &a->candidates[i];
+        if (d->settings.dirty_limit > 0) {
+            g_autofree char *n = dr_advice_settings_describe(&d->settings);
+            g_autofree char *o = outcome(&d->prediction);
+            g_ptr_array_add(r, g_strdup_printf(_("%1$s %2$s; it needs QMP, and libvirt cannot set it in a migration, so it is not chosen."),
+                                               n, o));
+        }
     }
     if (chosen->prediction.uncertain & DR_MIG_UNCERTAIN_PLACEMENT)
         g_ptr_array_add(r, g_strdup(_("Uncertain: where the working set lies in RAM was not measured; it was taken to be one piece, which QEMU's cache holds best.")));

@@ -57,6 +57,14 @@ dr_mig_params_build(const DrMigSettings *s, double bandwidth, const char *migrat
      * which is set up here when no connection has been opened yet. */
     if (virInitialize() < 0)
         return failed(out, error);
+    if (s->dirty_limit > 0) {
+        /* QEMU's dirty-limit capability and vcpu-dirty-limit parameter
+         * have no libvirt API: setting them through QMP before libvirt
+         * starts the job is not done yet. */
+        g_set_error(error, DR_ERROR, DR_ERROR_UNSUPPORTED,
+                    _("The plan uses QEMU's dirty-limit, which libvirt cannot set in a migration; it is advice only"));
+        return FALSE;
+    }
     if (!isfinite(bandwidth) || bandwidth <= 0) {
         g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
                     _("The migration bandwidth must be above zero"));

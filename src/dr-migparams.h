@@ -32,7 +32,8 @@ void dr_mig_params_clear(DrMigParams *p);
  * @flags: VIR_MIGRATE_* flags to add (e.g. VIR_MIGRATE_PERSIST_DEST);
  *   VIR_MIGRATE_LIVE is always set
  *
- * Returns: FALSE with @error when libvirt cannot hold a value.
+ * Returns: FALSE with @error when libvirt cannot hold a value, or the
+ * plan uses dirty-limit, which libvirt cannot set.
  */
 gboolean dr_mig_params_build(const DrMigSettings *s, double bandwidth, const char *migrate_uri,
                              unsigned int flags, DrMigParams *out, GError **error);

@@ -455,6 +455,30 @@ test_advise_scattered_set(void)
     g_assert_cmpuint(chosen(a)->xbzrle_cache, >, 256ULL << 20);
 }
 
+/* KVM with the dirty ring and QMP allowed: dirty-limit is weighed and
+ * reported, but never chosen (libvirt cannot set it). */
+static void
+test_advise_dirty_limit_not_chosen(void)
+{
+    DrMigInput in;
+    DrAdviceLimits l;
+    g_autoptr(DrAdvice) a = NULL;
+    g_autofree char *text = NULL;
+    gboolean weighed = FALSE;
+
+    sparse(&in);
+    limits(&l);
+    l.qmp = TRUE;
+    l.auto_converge = FALSE;
+    a = advise(&in, &l, ALL_CAPS | DR_MIG_CAP_DIRTY_LIMIT);
+    for (size_t i = 0; i < a->ncandidates; i++)
+        weighed |= a->candidates[i].settings.dirty_limit > 0;
+    g_assert_true(weighed);
+    g_assert_cmpfloat(chosen(a)->dirty_limit, ==, 0);
+    text = g_strjoinv("\n", a->reasons);
+    g_assert_nonnull(strstr(text, "libvirt cannot set it in a migration"));
+}
+
 static void
 test_limits_from_policy(void)
 {
@@ -498,6 +522,7 @@ main(int argc, char **argv)
     g_test_add_func("/advice/dest-without-xbzrle", test_advise_dest_without_xbzrle);
     g_test_add_func("/advice/policy", test_advise_policy_obeyed);
     g_test_add_func("/advice/scattered", test_advise_scattered_set);
+    g_test_add_func("/advice/dirty-limit", test_advise_dirty_limit_not_chosen);
     g_test_add_func("/advice/limits-from-policy", test_limits_from_policy);
     return g_test_run();
 }

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "dr-error.h"
 #include "dr-migcaps.h"
 #include "dr-migparams.h"
 #include "dr-status.h"
@@ -82,6 +83,12 @@ test_params_refuse_zero_bandwidth(void)
     g_assert_false(dr_mig_params_build(&s, 0, NULL, 0, &p, &err));
     g_assert_nonnull(err);
     g_assert_null(p.params);
+    g_clear_error(&err);
+
+    /* dirty-limit has no libvirt parameter: refused, not dropped. */
+    s.dirty_limit = 1048576;
+    g_assert_false(dr_mig_params_build(&s, 1e9, NULL, 0, &p, &err));
+    g_assert_error(err, DR_ERROR, DR_ERROR_UNSUPPORTED);
 }
 
 #define V(a, b, c) ((unsigned long)(a) * 1000000UL + (b) * 1000UL + (c))
