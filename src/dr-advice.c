@@ -137,7 +137,10 @@ grid_add(Grid *g, const DrMigSettings *s, GError **error)
     if (c.prediction.converges) {
         DrMigInput stressed = *g->in;
         DrMigPrediction p;
-        stressed.wss_bytes *= DR_ADVICE_MARGIN;
+        /* A small set is seen by few samples: its interval's upper end
+         * can be far above the margin. */
+        stressed.wss_bytes = MAX(stressed.wss_bytes * DR_ADVICE_MARGIN,
+                                 MIN(g->in->wss_bytes_high, (double)g->in->ram_bytes));
         stressed.wss_rate *= DR_ADVICE_MARGIN;
         stressed.dirty_rate *= DR_ADVICE_MARGIN;
         if (!dr_mig_predict(&stressed, &c.settings, &p, error))

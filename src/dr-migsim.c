@@ -74,6 +74,7 @@ dr_mig_input_set_compress(DrMigInput *in, const DrCompressEstimate *est)
     in->have_xbzrle = est->changed > 0;
     in->overflow_fraction = in->have_xbzrle ? CLAMP(est->overflow_fraction.value, 0, 1) : 0;
     in->xbzrle_encoded = CLAMP(est->mean_encoded.value, 0, (double)in->page_size);
+    in->wss_bytes_high = MAX(0, est->written_set_bytes.high);
     in->hot_fraction = est->written_set_bytes.value > 0 ?
         CLAMP(est->hot_set_bytes.value / est->written_set_bytes.value, 0, 1) : 0;
     for (size_t b = 0; b < DR_MIG_PLACEMENT_BINS; b++) {
@@ -127,6 +128,8 @@ dr_mig_check(const DrMigInput *in, const DrMigSettings *s, GError **error)
         bad = "dirty_rate";
     else if (!isfinite(in->wss_bytes) || in->wss_bytes < 0)
         bad = "wss_bytes";
+    else if (!isfinite(in->wss_bytes_high) || in->wss_bytes_high < 0)
+        bad = "wss_bytes_high";
     else if (!isfinite(in->wss_rate) || in->wss_rate < 0)
         bad = "wss_rate";
     else if (in->wss_model != DR_WSS_MODEL_SATURATING_LINEAR &&

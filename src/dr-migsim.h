@@ -105,6 +105,7 @@ typedef struct {
     DrWssModel wss_model;
     double wss_bytes;           /* W of the curve */
     double wss_rate;            /* r of the curve, bytes/s */
+    double wss_bytes_high;      /* upper end of W's 95% interval; 0: not known */
     double hot_fraction;        /* of the working set: written every round */
     /* density of the working set in each of DR_MIG_PLACEMENT_BINS equal
      * stretches of RAM, 0-1; all 0: not measured (the set is then laid

@@ -166,7 +166,7 @@ follow(Follow *f, MigrateJob *j, const DrAdvice *a, JobSnap *last)
     const DrMigSettings *s = &a->candidates[a->chosen].settings;
     gboolean downtime_set = FALSE, postcopy_started = FALSE, aborting = FALSE;
     unsigned long long prev_pages = 0, prev_misses = 0;
-    unsigned long long round = 0, round_pages = 0, round_misses = 0;
+    unsigned long long round = 0, round_pages = 0, round_misses = 0, resized_in = 0;
     uint64_t cache = s->xbzrle_cache;
     uint64_t cache_cap = a->limits.xbzrle_max_cache;
 
@@ -238,13 +238,17 @@ follow(Follow *f, MigrateJob *j, const DrAdvice *a, JobSnap *last)
                 unsigned long long rp = snap.xbzrle_pages - MIN(round_pages, snap.xbzrle_pages);
                 unsigned long long rm = snap.xbzrle_misses - MIN(round_misses, snap.xbzrle_misses);
                 double rmiss = rp + rm ? (double)rm / (double)(rp + rm) : 0;
-                if (round >= 3 && rp + rm > 0 && rmiss > MISS_RATE_GROW && cache * 2 <= cache_cap &&
+                /* QEMU empties the cache when it resizes it: the round
+                 * after a resize misses by nature and is not judged. */
+                if (round >= 3 && round > resized_in + 1 && rp + rm > 0 && rmiss > MISS_RATE_GROW &&
+                    cache * 2 <= cache_cap &&
                     virDomainMigrateSetCompressionCache(j->dom, cache * 2, 0) == 0) {
                     g_autofree char *from = dr_units_format_size(cache);
                     g_autofree char *to = dr_units_format_size(cache * 2);
                     act(f, g_strdup_printf(_("Round %1$llu: XBZRLE missed %2$.0f%% of pages; cache grown from %3$s to %4$s"),
                                            round, rmiss * 100, from, to));
                     cache *= 2;
+                    resized_in = snap.iteration;
                 }
                 round = snap.iteration;
                 round_pages = snap.xbzrle_pages;
@@ -417,8 +421,7 @@ cmd_migrate(VdrControl *ctl, const VdrCmd *cmd, GError **error)
             g_autoptr(JsonNode) root = outcome_json(virDomainGetName(dom), r->advice, &mp, FALSE,
                                                     vdr_cmd_has(cmd, "dry-run") ? "dry-run" : "refused",
                                                     NULL, FALSE, NULL);
-            if (vdr_cmd_has(cmd, "dry-run"))
-                vdr_json_print(ctl->out, root);
+            vdr_json_print(ctl->out, root);
         } else {
             vdr_advice_print(ctl->out, virDomainGetName(dom), r, &mp, FALSE);
         }
