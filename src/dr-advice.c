@@ -141,7 +141,7 @@ grid_add(Grid *g, const DrMigSettings *s, GError **error)
          * can be far above the margin. */
         stressed.wss_bytes = MAX(stressed.wss_bytes * DR_ADVICE_MARGIN,
                                  MIN(g->in->wss_bytes_high, (double)g->in->ram_bytes));
-        stressed.wss_rate *= DR_ADVICE_MARGIN;
+        stressed.wss_rate = MAX(stressed.wss_rate * DR_ADVICE_MARGIN, g->in->wss_rate_high);
         stressed.dirty_rate *= DR_ADVICE_MARGIN;
         if (!dr_mig_predict(&stressed, &c.settings, &p, error))
             return FALSE;

@@ -62,6 +62,19 @@ dr_mig_input_set_wss(DrMigInput *in, const DrWss *wss)
     in->wss_model = wss->model;
     in->wss_bytes = MAX(0, wss->wss_mib) * 1048576.0;
     in->wss_rate = MAX(0, wss->new_mib_per_s) * 1048576.0;
+    in->wss_rate_high = 0;
+    /* Flat already at the shortest period (most of W dirtied in it): the
+     * curve cannot tell how fast the set is rewritten, only that it is
+     * at least that fast. */
+    if (wss->npoints > 0 && wss->wss_mib > 0) {
+        const DrWssPoint *first = &wss->points[0];
+        for (size_t i = 1; i < wss->npoints; i++) {
+            if (wss->points[i].period_s < first->period_s)
+                first = &wss->points[i];
+        }
+        if (first->dirtied_mib >= 0.8 * wss->wss_mib)
+            in->wss_rate_high = in->wss_rate * 10;
+    }
 }
 
 void
@@ -130,6 +143,8 @@ dr_mig_check(const DrMigInput *in, const DrMigSettings *s, GError **error)
         bad = "wss_bytes";
     else if (!isfinite(in->wss_bytes_high) || in->wss_bytes_high < 0)
         bad = "wss_bytes_high";
+    else if (!isfinite(in->wss_rate_high) || in->wss_rate_high < 0)
+        bad = "wss_rate_high";
     else if (!isfinite(in->wss_rate) || in->wss_rate < 0)
         bad = "wss_rate";
     else if (in->wss_model != DR_WSS_MODEL_SATURATING_LINEAR &&

@@ -106,6 +106,9 @@ typedef struct {
     double wss_bytes;           /* W of the curve */
     double wss_rate;            /* r of the curve, bytes/s */
     double wss_bytes_high;      /* upper end of W's 95% interval; 0: not known */
+    double wss_rate_high;       /* a high but plausible r: where the curve was
+                                 * already flat at its shortest period, r is
+                                 * only a lower bound; 0: not known */
     double hot_fraction;        /* of the working set: written every round */
     /* density of the working set in each of DR_MIG_PLACEMENT_BINS equal
      * stretches of RAM, 0-1; all 0: not measured (the set is then laid

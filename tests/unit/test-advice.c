@@ -479,6 +479,33 @@ test_advise_dirty_limit_not_chosen(void)
     g_assert_nonnull(strstr(text, "libvirt cannot set it in a migration"));
 }
 
+/* A 32 MiB set rewritten 6 times a second looks flat already at 1 s: the
+ * curve's rate is only a lower bound.  A cache half the set's size would
+ * converge at that rate, but not at a faster one: it is not chosen. */
+static void
+test_advise_unresolved_rate(void)
+{
+    DrMigInput in;
+    DrAdviceLimits l;
+    g_autoptr(DrAdvice) a = NULL;
+
+    guest(&in);
+    in.dirty_rate = 33 * MIB;
+    in.wss_model = DR_WSS_MODEL_EXPONENTIAL;
+    in.wss_bytes = 39 * MIB;
+    in.wss_rate = 66 * MIB;
+    in.wss_rate_high = 660 * MIB;
+    in.zero_fraction = 0.88;
+    in.have_xbzrle = TRUE;
+    in.xbzrle_encoded = 4;
+    in.overflow_fraction = 0.04;
+    limits(&l);
+    a = advise(&in, &l, ALL_CAPS);
+    g_assert_true(a->converges);
+    g_assert_cmpint(chosen(a)->compression, ==, DR_MIG_COMPRESSION_XBZRLE);
+    g_assert_cmpuint(chosen(a)->xbzrle_cache, >=, 64ULL << 20);
+}
+
 static void
 test_limits_from_policy(void)
 {
@@ -523,6 +550,7 @@ main(int argc, char **argv)
     g_test_add_func("/advice/policy", test_advise_policy_obeyed);
     g_test_add_func("/advice/scattered", test_advise_scattered_set);
     g_test_add_func("/advice/dirty-limit", test_advise_dirty_limit_not_chosen);
+    g_test_add_func("/advice/unresolved-rate", test_advise_unresolved_rate);
     g_test_add_func("/advice/limits-from-policy", test_limits_from_policy);
     return g_test_run();
 }
