@@ -111,6 +111,14 @@ def test_migrate_scenario_1_converges_as_predicted(make_guest, vdr, dest_conn, f
         assert 'outcome="completed"' in status
         assert "<predicted" in status and "<actual" in status
         assert f'plan="{doc["plan"]}"' in status
+        # As libvirt hands it to any client, it is valid against our schema.
+        with tempfile.NamedTemporaryFile("w", suffix=".xml") as f:
+            f.write(status)
+            f.flush()
+            v = subprocess.run(["xmllint", "--noout", "--relaxng",
+                                os.path.join(TOP_SRCDIR, "schemas", "status.rng"), f.name],
+                               capture_output=True, text=True)
+            assert v.returncode == 0, v.stderr + status
     finally:
         ddom.destroy()
 

@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include <libxml/relaxng.h>
+
 #include "dr-error.h"
 #include "dr-migcaps.h"
 #include "dr-migparams.h"
@@ -122,6 +124,35 @@ test_caps(void)
                      DR_MIG_CAP_DIRTY_LIMIT, ==, 0);
 }
 
+static void G_GNUC_PRINTF(2, 3)
+quiet_error(void *ctx, const char *msg, ...)
+{
+}
+
+/* @xml against schemas/status.rng. */
+static void
+assert_status_valid(const char *xml)
+{
+    g_autofree char *path = g_build_filename(TOP_SRCDIR, "schemas", "status.rng", NULL);
+    xmlRelaxNGParserCtxt *pctxt = xmlRelaxNGNewParserCtxt(path);
+    xmlRelaxNG *rng = xmlRelaxNGParse(pctxt);
+    xmlRelaxNGValidCtxt *vctxt;
+    xmlDoc *doc = xmlReadMemory(xml, (int)strlen(xml), "status.xml", NULL, XML_PARSE_NONET);
+    int rc;
+
+    g_assert_nonnull(rng);
+    g_assert_nonnull(doc);
+    vctxt = xmlRelaxNGNewValidCtxt(rng);
+    rc = xmlRelaxNGValidateDoc(vctxt, doc);
+    if (rc != 0)
+        g_printerr("not valid against status.rng: %s\n", xml);
+    g_assert_cmpint(rc, ==, 0);
+    xmlRelaxNGFreeValidCtxt(vctxt);
+    xmlRelaxNGFree(rng);
+    xmlRelaxNGFreeParserCtxt(pctxt);
+    xmlFreeDoc(doc);
+}
+
 static void
 test_status_history(void)
 {
@@ -149,6 +180,7 @@ test_status_history(void)
         "<predicted converges=\"yes\" total-ms=\"15600\" downtime-ms=\"20\" bytes=\"1000\" rounds=\"5\"/>"
         "<actual total-ms=\"17100\" downtime-ms=\"37\" bytes=\"900\" rounds=\"6\"/>"
         "</migration></status>");
+    assert_status_valid(xml);
 
     /* The newest ten are kept. */
     for (int i = 0; i < 12; i++) {
@@ -162,6 +194,42 @@ test_status_history(void)
     g_assert_null(strstr(xml, "rounds=\"101\""));
     g_assert_nonnull(strstr(xml, "rounds=\"102\""));
     g_assert_nonnull(strstr(xml, "rounds=\"111\""));
+    assert_status_valid(xml);
+
+    /* Every outcome the command writes, with and without actual figures. */
+    {
+        const char *outcomes[] = { "completed", "forced", "failed", "aborted", "timed-out" };
+
+        for (size_t i = 0; i < G_N_ELEMENTS(outcomes); i++) {
+            g_autofree char *one = NULL;
+
+            m.outcome = outcomes[i];
+            m.have_actual = i % 2 == 0;
+            m.from = i == 1 ? "src-host" : NULL;
+            one = dr_status_append(NULL, &m);
+            assert_status_valid(one);
+        }
+        /* The schema is no rubber stamp: an outcome it does not know fails. */
+        {
+            g_autofree char *bad = NULL;
+            g_autofree char *path = g_build_filename(TOP_SRCDIR, "schemas", "status.rng", NULL);
+            xmlRelaxNGParserCtxt *pctxt = xmlRelaxNGNewParserCtxt(path);
+            xmlRelaxNG *rng = xmlRelaxNGParse(pctxt);
+            xmlRelaxNGValidCtxt *vctxt = xmlRelaxNGNewValidCtxt(rng);
+            xmlDoc *doc;
+
+            m.outcome = "exploded";
+            bad = dr_status_append(NULL, &m);
+            doc = xmlReadMemory(bad, (int)strlen(bad), "status.xml", NULL, XML_PARSE_NONET);
+            xmlRelaxNGSetValidErrors(vctxt, quiet_error, quiet_error, NULL);
+            g_assert_cmpint(xmlRelaxNGValidateDoc(vctxt, doc), !=, 0);
+            xmlFreeDoc(doc);
+            xmlRelaxNGFreeValidCtxt(vctxt);
+            xmlRelaxNGFree(rng);
+            xmlRelaxNGFreeParserCtxt(pctxt);
+            m.outcome = "completed";
+        }
+    }
 
     /* Something else in our namespace's place is replaced, not kept. */
     {
