@@ -346,10 +346,10 @@ explain(DrAdvice *a)
     const DrAdviceCandidate *c;
 
     g_ptr_array_add(r, g_strdup_printf(
-        _("The guest dirties %.1f MiB/s over a working set of %.0f MiB; the link carries %.1f MiB/s, %.0f MiB per %" G_GUINT64_FORMAT " ms of downtime."),
+        _("The guest dirties %1$.1f MiB/s over a working set of %2$.0f MiB; the link carries %3$.1f MiB/s, %4$.0f MiB per %5$llu ms of downtime."),
         in->dirty_rate / MIB, in->wss_bytes / MIB, in->bandwidth / MIB,
         in->bandwidth * (double)a->limits.max_downtime_ms / 1000.0 / MIB,
-        a->limits.max_downtime_ms));
+        (unsigned long long)a->limits.max_downtime_ms));
     g_ptr_array_add(r, g_strdup_printf(_("Chosen: %1$s, which %2$s."), name, what));
 
     if ((c = best_where(a, is_plain)) && c != chosen) {
@@ -405,8 +405,8 @@ explain(DrAdvice *a)
 
     if (!a->converges) {
         if (a->needed_downtime_ms)
-            g_ptr_array_add(r, g_strdup_printf(_("Nothing the policy allows converges. A max downtime of %" G_GUINT64_FORMAT " ms would."),
-                                               a->needed_downtime_ms));
+            g_ptr_array_add(r, g_strdup_printf(_("Nothing the policy allows converges. A max downtime of %llu ms would."),
+                                               (unsigned long long)a->needed_downtime_ms));
         else
             g_ptr_array_add(r, g_strdup(_("Nothing the policy allows converges.")));
         if (a->postcopy_would)

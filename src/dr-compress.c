@@ -272,8 +272,8 @@ dr_compress_estimate(virDomainPtr dom, const DrCompressParams *params,
     k = params->pages;
     if (k > dr_guest_mem_pages(mem)) {
         g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
-                    _("The guest has only %1$" G_GUINT64_FORMAT " pages of RAM, fewer than the %2$u asked for"),
-                    dr_guest_mem_pages(mem), k);
+                    _("The guest has only %1$llu pages of RAM, fewer than the %2$u asked for"),
+                    (unsigned long long)dr_guest_mem_pages(mem), k);
         return NULL;
     }
 

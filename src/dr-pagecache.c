@@ -47,8 +47,8 @@ dr_page_cache_new(uint64_t cache_bytes, uint32_t page_size, GError **error)
     }
     if (cache_bytes < page_size) {
         g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
-                    _("An XBZRLE cache of %1$" G_GUINT64_FORMAT " bytes holds no page of %2$u bytes"),
-                    cache_bytes, page_size);
+                    _("An XBZRLE cache of %1$llu bytes holds no page of %2$u bytes"),
+                    (unsigned long long)cache_bytes, page_size);
         return NULL;
     }
     nslots = 1ULL << (63 - __builtin_clzll(cache_bytes / page_size));
@@ -59,8 +59,8 @@ dr_page_cache_new(uint64_t cache_bytes, uint32_t page_size, GError **error)
     cache->slots = g_try_new(DrPageCacheSlot, nslots);
     if (!cache->slots) {
         g_set_error(error, DR_ERROR, DR_ERROR_FAILED,
-                    _("Cannot allocate a model of %1$" G_GUINT64_FORMAT " cache slots"),
-                    nslots);
+                    _("Cannot allocate a model of %1$llu cache slots"),
+                    (unsigned long long)nslots);
         return NULL;
     }
     for (uint64_t i = 0; i < nslots; i++) {

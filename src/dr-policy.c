@@ -188,8 +188,8 @@ canonicalize(const DrPolicyKey *k, const char *value, GError **error)
     case DR_POLICY_TYPE_COUNT:
         if (!g_ascii_string_to_unsigned(value, 10, 0, G_MAXUINT64, &u, NULL)) {
             g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
-                        _("%1$s: '%2$s' is not a whole number from %3$" G_GUINT64_FORMAT " to %4$" G_GUINT64_FORMAT),
-                        k->key, value, (guint64)k->min, (guint64)k->max);
+                        _("%1$s: '%2$s' is not a whole number from %3$llu to %4$llu"),
+                        k->key, value, (unsigned long long)k->min, (unsigned long long)k->max);
             return NULL;
         }
         if (u < k->min || u > k->max)

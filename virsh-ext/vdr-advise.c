@@ -64,7 +64,8 @@ advise_progress(const char *step, size_t done, size_t total, void *opaque)
 
     if (!p->live)
         return;
-    fprintf(p->err, _("\rmeasuring %1$s: %2$zu of %3$zu done "), _(step), done, total);
+    fputc('\r', p->err);
+    fprintf(p->err, _("measuring %1$s: %2$zu of %3$zu done "), _(step), done, total);
     fputs("\033[K", p->err);
     fflush(p->err);
 }

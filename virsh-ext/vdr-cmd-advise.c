@@ -259,8 +259,8 @@ vdr_advice_print(FILE *out, const char *name, const DrAdvisorResult *r, const Dr
                 (double)c->prediction.source_memory / MIB, c->prediction.source_cpu_s);
     fprintf(out, "%-14s %s\n", _("Flags:"), fl);
     fprintf(out, "%-14s %s\n", _("Parameters:"), pa);
-    fprintf(out, _("%1$-14s %2$" G_GUINT64_FORMAT " ms (virDomainMigrateSetMaxDowntime)\n"),
-            _("Max downtime:"), c->settings.max_downtime_ms);
+    fprintf(out, _("%1$-14s %2$llu ms (virDomainMigrateSetMaxDowntime)\n"),
+            _("Max downtime:"), (unsigned long long)c->settings.max_downtime_ms);
 
     fprintf(out, "%s\n", _("Alternatives:"));
     for (size_t i = 0; i < a->ncandidates; i++) {

@@ -177,7 +177,8 @@ series_progress(size_t done, size_t total, const DrDirtyRate *last, void *opaque
 
     if (!p->live)
         return;
-    fprintf(p->err, _("\rmeasuring: %1$zu of %2$zu done, last %3$.1f MiB/s over %4$.3g s "),
+    fputc('\r', p->err);
+    fprintf(p->err, _("measuring: %1$zu of %2$zu done, last %3$.1f MiB/s over %4$.3g s "),
             done, total, last->mib_per_s, last->period_ms / 1000.0);
     if (done == total)
         fputs("\r\033[K", p->err);

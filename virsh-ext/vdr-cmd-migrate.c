@@ -183,8 +183,8 @@ follow(Follow *f, MigrateJob *j, const DrAdvice *a, JobSnap *last)
             exceeded = TRUE;
             if (g_strcmp0(f->when_exceeded, "suspend") == 0 && virDomainSuspend(j->dom) == 0) {
                 f->suspended = TRUE;
-                act(f, g_strdup_printf(_("Max time (%" G_GUINT64_FORMAT " ms) passed: guest paused so that the migration finishes"),
-                                       a->limits.max_time_ms));
+                act(f, g_strdup_printf(_("Max time (%llu ms) passed: guest paused so that the migration finishes"),
+                                       (unsigned long long)a->limits.max_time_ms));
             } else if (g_strcmp0(f->when_exceeded, "postcopy") == 0 && s->postcopy &&
                        !postcopy_started && virDomainMigrateStartPostCopy(j->dom, 0) == 0) {
                 postcopy_started = TRUE;
@@ -192,8 +192,8 @@ follow(Follow *f, MigrateJob *j, const DrAdvice *a, JobSnap *last)
             } else if (virDomainAbortJob(j->dom) == 0) {
                 aborting = TRUE;
                 f->timed_out = TRUE;
-                act(f, g_strdup_printf(_("Max time (%" G_GUINT64_FORMAT " ms) passed: migration aborted; the guest stays on the source"),
-                                       a->limits.max_time_ms));
+                act(f, g_strdup_printf(_("Max time (%llu ms) passed: migration aborted; the guest stays on the source"),
+                                       (unsigned long long)a->limits.max_time_ms));
             }
         }
         if (interrupted && !aborting) {
@@ -229,10 +229,12 @@ follow(Follow *f, MigrateJob *j, const DrAdvice *a, JobSnap *last)
             double miss = dp + dm ? (double)dm / (double)(dp + dm) : 0;
             prev_pages = snap.xbzrle_pages;
             prev_misses = snap.xbzrle_misses;
-            if (f->progress && !f->json)
-                fprintf(f->ctl->err, _("\rMigration: [%3.0f %%] round %llu, XBZRLE cache misses %.0f%% "),
+            if (f->progress && !f->json) {
+                fputc('\r', f->ctl->err);
+                fprintf(f->ctl->err, _("Migration: [%1$3.0f %%] round %2$llu, XBZRLE cache misses %3$.0f%% "),
                         snap.total ? 100.0 * (double)(snap.total - MIN(snap.remaining, snap.total)) / (double)snap.total : 0,
                         snap.iteration, miss * 100);
+            }
             if (snap.iteration != round) {
                 /* Round @round is over: judge it. */
                 unsigned long long rp = snap.xbzrle_pages - MIN(round_pages, snap.xbzrle_pages);
@@ -255,7 +257,8 @@ follow(Follow *f, MigrateJob *j, const DrAdvice *a, JobSnap *last)
                 round_misses = snap.xbzrle_misses;
             }
         } else if (f->progress && !f->json) {
-            fprintf(f->ctl->err, _("\rMigration: [%3.0f %%] round %llu "),
+            fputc('\r', f->ctl->err);
+            fprintf(f->ctl->err, _("Migration: [%1$3.0f %%] round %2$llu "),
                     snap.total ? 100.0 * (double)(snap.total - MIN(snap.remaining, snap.total)) / (double)snap.total : 0,
                     snap.iteration);
         }
@@ -492,8 +495,8 @@ cmd_migrate(VdrControl *ctl, const VdrCmd *cmd, GError **error)
         }
         if (fol.timed_out) {
             g_set_error(error, DR_ERROR, DR_ERROR_TIMEOUT,
-                        _("Migration of domain '%1$s' did not finish within the policy's max time of %2$" G_GUINT64_FORMAT " ms and was aborted: the guest is still running on the source"),
-                        virDomainGetName(dom), r->advice->limits.max_time_ms);
+                        _("Migration of domain '%1$s' did not finish within the policy's max time of %2$llu ms and was aborted: the guest is still running on the source"),
+                        virDomainGetName(dom), (unsigned long long)r->advice->limits.max_time_ms);
             g_clear_error(&job.error);
             return FALSE;
         }

@@ -38,7 +38,8 @@ wss_progress(size_t done, size_t total, const DrWssPoint *last, void *opaque)
 
     if (!p->live)
         return;
-    fprintf(p->err, _("\rmeasuring: period %1$zu of %2$zu done (%3$.3g s: %4$.1f MiB dirtied) "),
+    fputc('\r', p->err);
+    fprintf(p->err, _("measuring: period %1$zu of %2$zu done (%3$.3g s: %4$.1f MiB dirtied) "),
             done, total, last->period_s, last->dirtied_mib);
     if (done == total)
         fputs("\r\033[K", p->err);
