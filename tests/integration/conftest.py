@@ -41,6 +41,18 @@ def testbed():
     bed.teardown()
 
 
+@pytest.fixture(scope="session")
+def qemu_version(testbed):
+    """The source's QEMU version as (major, minor): the two beds differ
+    (Debian 12: 7.2; Debian 13: 10.0), and some answers with them."""
+    conn = testbed.connect("source")
+    try:
+        v = conn.getVersion()
+    finally:
+        conn.close()
+    return (v // 1000000, (v // 1000) % 1000)
+
+
 @pytest.fixture
 def source_conn(testbed):
     conn = testbed.connect("source")

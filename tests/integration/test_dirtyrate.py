@@ -67,11 +67,24 @@ def test_interval_covers_the_truth(make_guest, vdr):
     assert g.is_running()
 
 
-def test_every_mode_and_backend_served_or_refused(make_guest, vdr):
-    g = make_guest(drtestbed.Workload(wss_mib=64, rate=2560))
+def tcg_refusal_reason(mode, qemu_version):
+    """Why the probe refuses a mode on TCG, as it must say on this bed."""
+    if qemu_version >= (10, 0):
+        return "reports 0 MB/s" if mode == "dirty-bitmap" else "a TCG guest has no dirty ring"
+    return "QEMU 7.2 aborts"
+
+
+def test_every_mode_and_backend_served_or_refused(make_guest, vdr, qemu_version):
+    # 512 MiB at 50 MiB/s: no page is written twice within the period, so
+    # every served number can be held against the workload's own rate: a
+    # wrong but plausible number (QEMU 10.0's 0 MB/s in dirty-bitmap mode
+    # on TCG) fails here, not only a crash.
+    g = make_guest(drtestbed.Workload(wss_mib=512, rate=12800))
+    g.wait_rate_reports(2)
     served = {}
     for mode in ("auto", "page-sampling", "dirty-bitmap", "dirty-ring"):
         for backend in ("auto", "native", "qmp"):
+            n = len(g.achieved_rates())
             r = vdr("domdirtyrate", g.name, "--mode", mode, "--backend", backend,
                     "--count", "1", "--seconds", "1", "--json")
             assert g.is_running(), f"guest died after mode={mode} backend={backend}"
@@ -79,10 +92,20 @@ def test_every_mode_and_backend_served_or_refused(make_guest, vdr):
                 doc = json.loads(r.stdout)
                 assert doc["mode"] == "page-sampling"
                 served[(mode, backend)] = doc["backend"]
+                # One 1-second sample of 512 of the 262144 pages, 4.9% of
+                # which are dirtied: about 25 dirty pages, Binomial(512,
+                # 0.049).  Within a factor of 3 of the truth means 9 to 75
+                # of them: P(X <= 8) = 3e-5, P(X >= 75) < 1e-12, so the 7
+                # served cases fail a correct measurement 2e-4 of the
+                # time.  0 MB/s, or a rate off by 3x, always fails.
+                truth = true_rate(g, n)
+                mean = doc["summary"]["mean"]
+                assert truth / 3 <= mean <= truth * 3, (mode, backend, mean, truth)
             else:
                 assert r.returncode == 1
                 assert mode in ("dirty-bitmap", "dirty-ring"), r.stderr
                 assert "needs a KVM guest" in r.stderr and "use page-sampling" in r.stderr, r.stderr
+                assert tcg_refusal_reason(mode, qemu_version) in r.stderr, r.stderr
     assert served[("auto", "auto")] == "native"
     assert served[("page-sampling", "native")] == "native"
     assert served[("page-sampling", "qmp")] == "qmp"
@@ -92,15 +115,32 @@ def test_every_mode_and_backend_served_or_refused(make_guest, vdr):
     assert g.is_running()
 
 
-def test_qmp_only_features(make_guest, vdr):
-    g = make_guest(drtestbed.Workload(wss_mib=64, rate=2560))
+def test_qmp_only_features(make_guest, vdr, qemu_version):
+    g = make_guest(drtestbed.Workload(wss_mib=512, rate=12800))
     doc = run_json(vdr, "domdirtyrate", g.name, "--sample-pages", "2048", "--count", "1",
                    "--seconds", "1")
     assert doc["backend"] == "qmp" and doc["sample_pages"] == 2048
     assert any("custom-monitor" in line for line in taint_lines(g.name))
-    # QEMU 7.2 has no calc-time-unit: refused before QEMU is asked.
-    r = vdr("domdirtyrate", g.name, "--milliseconds", "500", "--count", "1")
-    assert r.returncode == 1 and "whole seconds only" in r.stderr
+    if qemu_version >= (8, 2):
+        # calc-time-unit (QEMU 8.2): periods below a second, found in
+        # QEMU's QMP schema, and measured for real.
+        g.wait_rate_reports(1)
+        n = len(g.achieved_rates())
+        doc = run_json(vdr, "domdirtyrate", g.name, "--milliseconds", "500", "--count", "4",
+                       "--sample-pages", "4096")
+        truth = true_rate(g, n)
+        assert doc["backend"] == "qmp" and doc["period_ms"] == 500, doc
+        assert len(doc["measurements"]) == 4
+        # Four 0.5 s samples of 4096 pages, 2.4% of which are dirtied in
+        # each: about 400 dirty pages in all, a standard error of 5%.  30%
+        # is 6 standard errors: a correct measurement fails it < 1e-8 of
+        # the time; a sample over the wrong period (1 s, not 0.5 s) reads
+        # double and fails.
+        assert abs(doc["summary"]["mean"] - truth) <= 0.3 * truth, (doc["summary"], truth)
+    else:
+        # QEMU 7.2 has no calc-time-unit: refused before QEMU is asked.
+        r = vdr("domdirtyrate", g.name, "--milliseconds", "500", "--count", "1")
+        assert r.returncode == 1 and "whole seconds only" in r.stderr
     r = vdr("domdirtyrate", g.name, "--sample-pages", "2048", "--no-qmp", "--count", "1")
     assert r.returncode == 1 and "cannot set sample pages" in r.stderr
     assert g.is_running()
@@ -207,13 +247,14 @@ def test_working_set_estimate(make_guest, vdr, wss_mib):
     assert g.is_running()
 
 
-def test_caps(make_guest, vdr):
+def test_caps(make_guest, vdr, qemu_version):
     g = make_guest(drtestbed.Workload(wss_mib=32, rate=256))
     doc = run_json(vdr, "domdirtyrate-caps", g.name)
     assert doc["accel"] == "tcg" and doc["dirty_ring"] is False
     assert doc["modes"]["page-sampling"] == {"native": True, "qmp": True}
     assert doc["modes"]["dirty-bitmap"]["native"] is False
-    assert "QEMU 7.2 aborts" in doc["modes"]["dirty-ring"]["why_not"]
+    for mode in ("dirty-bitmap", "dirty-ring"):
+        assert tcg_refusal_reason(mode, qemu_version) in doc["modes"][mode]["why_not"], doc
     # Read-only: works on a read-only connection too.
     r = vdr("-r", "domdirtyrate-caps", g.name)
     assert r.returncode == 0 and "page-sampling" in r.stdout
