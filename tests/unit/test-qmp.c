@@ -235,6 +235,112 @@ test_xbzrle_malformed(void)
     qmp_replay_assert_done(r);
 }
 
+/*
+ * Conversations recorded by tests/qmp/record on each bed, replayed
+ * through the same parsing code: one entry per QEMU version.
+ */
+typedef struct {
+    const char *version;      /* the suffix of the recorded files */
+    DrQmpCalcDirtyRateArgs args; /* what its schema says */
+    int64_t rate_mib;         /* the recorded page-sampling rate */
+    uint64_t xbzrle_pages;    /* during the migration, first snapshot */
+    uint64_t xbzrle_misses;
+} Recorded;
+
+static const Recorded recorded[] = {
+    { "7.2", { TRUE, TRUE, TRUE, FALSE }, 34, 1248, 65839 },
+};
+
+static void
+test_recorded_page_sampling(gconstpointer data)
+{
+    const Recorded *rec = data;
+    g_autofree char *name = g_strdup_printf("page-sampling-%s.replies", rec->version);
+    g_autoptr(QmpReplay) r = qmp_replay_new(name);
+    DrQmp *qmp = qmp_replay_qmp(r);
+    g_auto(DrQmpDirtyRateInfo) info = { 0 };
+    g_autoptr(GError) err = NULL;
+    int polls = 0;
+
+    g_assert_true(dr_qmp_query_dirty_rate(qmp, &info, &err));
+    g_assert_no_error(err);
+    g_assert_cmpint(info.status, ==, DR_QMP_DIRTYRATE_UNSTARTED);
+    g_assert_true(dr_qmp_calc_dirty_rate(qmp, &rec->args, DR_DIRTYRATE_MODE_PAGE_SAMPLING,
+                                         1000, 512, &err));
+    do {
+        dr_qmp_dirty_rate_info_clear(&info);
+        g_assert_true(dr_qmp_query_dirty_rate(qmp, &info, &err));
+        g_assert_cmpint(info.sample_pages, ==, 512);
+        g_assert_cmpint(info.mode, ==, DR_DIRTYRATE_MODE_PAGE_SAMPLING);
+        polls++;
+    } while (info.status == DR_QMP_DIRTYRATE_MEASURING);
+    g_assert_cmpint(info.status, ==, DR_QMP_DIRTYRATE_MEASURED);
+    g_assert_true(info.has_rate);
+    g_assert_cmpint(info.mib_per_s, ==, rec->rate_mib);
+    g_assert_cmpint(info.calc_time, ==, 1);
+    g_assert_false(info.calc_time_ms);
+    g_assert_cmpint(polls, >=, 2);
+    qmp_replay_assert_done(r);
+}
+
+static void
+test_recorded_schema(gconstpointer data)
+{
+    const Recorded *rec = data;
+    g_autofree char *name = g_strdup_printf("qmp-schema-%s.replies", rec->version);
+    g_autoptr(QmpReplay) r = qmp_replay_new(name);
+    DrQmpCalcDirtyRateArgs a;
+    g_autoptr(GError) err = NULL;
+
+    g_assert_true(dr_qmp_probe_calc_dirty_rate(qmp_replay_qmp(r), &a, &err));
+    g_assert_no_error(err);
+    g_assert_cmpint(a.has_command, ==, rec->args.has_command);
+    g_assert_cmpint(a.has_mode, ==, rec->args.has_mode);
+    g_assert_cmpint(a.has_sample_pages, ==, rec->args.has_sample_pages);
+    g_assert_cmpint(a.has_calc_time_unit, ==, rec->args.has_calc_time_unit);
+    qmp_replay_assert_done(r);
+}
+
+static void
+test_recorded_xbzrle(gconstpointer data)
+{
+    const Recorded *rec = data;
+    g_autofree char *name = g_strdup_printf("xbzrle-%s.replies", rec->version);
+    g_autoptr(QmpReplay) r = qmp_replay_new(name);
+    g_auto(DrQmpXbzrle) x = { 0 };
+    g_autoptr(GError) err = NULL;
+
+    /* Before: off, QEMU's default 64 MiB cache, no migration. */
+    g_assert_true(dr_qmp_xbzrle_query(qmp_replay_qmp(r), &x, &err));
+    g_assert_no_error(err);
+    g_assert_false(x.capability);
+    g_assert_cmpuint(x.cache_size, ==, 64 << 20);
+    g_assert_null(x.status);
+    g_assert_false(x.have_stats);
+    dr_qmp_xbzrle_clear(&x);
+
+    /* During, twice: the counters only grow. */
+    g_assert_true(dr_qmp_xbzrle_query(qmp_replay_qmp(r), &x, &err));
+    g_assert_true(x.capability);
+    g_assert_cmpuint(x.cache_size, ==, 512 << 20);
+    g_assert_cmpstr(x.status, ==, "active");
+    g_assert_true(x.have_stats);
+    g_assert_cmpuint(x.pages, ==, rec->xbzrle_pages);
+    g_assert_cmpuint(x.cache_miss, ==, rec->xbzrle_misses);
+    g_assert_cmpfloat(x.cache_miss_rate, >=, 0);
+    g_assert_cmpfloat(x.cache_miss_rate, <=, 1);
+    {
+        uint64_t pages = x.pages, misses = x.cache_miss;
+
+        dr_qmp_xbzrle_clear(&x);
+        g_assert_true(dr_qmp_xbzrle_query(qmp_replay_qmp(r), &x, &err));
+        g_assert_cmpstr(x.status, ==, "active");
+        g_assert_cmpuint(x.pages, >=, pages);
+        g_assert_cmpuint(x.cache_miss, >=, misses);
+    }
+    qmp_replay_assert_done(r);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -247,5 +353,14 @@ main(int argc, char **argv)
     g_test_add_func("/qmp/qemu-refusals", test_qemu_refusals);
     g_test_add_func("/qmp/schema", test_schema);
     g_test_add_func("/qmp/malformed", test_malformed);
+    for (size_t i = 0; i < G_N_ELEMENTS(recorded); i++) {
+        g_autofree char *a = g_strdup_printf("/qmp/recorded/%s/page-sampling", recorded[i].version);
+        g_autofree char *b = g_strdup_printf("/qmp/recorded/%s/schema", recorded[i].version);
+        g_autofree char *c = g_strdup_printf("/qmp/recorded/%s/xbzrle", recorded[i].version);
+
+        g_test_add_data_func(a, &recorded[i], test_recorded_page_sampling);
+        g_test_add_data_func(b, &recorded[i], test_recorded_schema);
+        g_test_add_data_func(c, &recorded[i], test_recorded_xbzrle);
+    }
     return g_test_run();
 }
