@@ -54,6 +54,10 @@ GUEST_PREFIX = "drtest-"
 # shrinks to a scheduler tick and the guest survives.  The qemu64 model
 # is an AMD CPU, where PTI is off unless asked for.
 GUEST_KERNEL_ARGS = "console=ttyS0 quiet panic=-1 pti=on"
+# DR_TESTBED_PTI=off boots without it, to check whether a QEMU still
+# needs it (see tests/testbed/pti-check).
+if os.environ.get("DR_TESTBED_PTI") == "off":
+    GUEST_KERNEL_ARGS = "console=ttyS0 quiet panic=-1"
 
 _INIT_SCRIPT = """#!/bin/busybox sh
 /bin/busybox --install -s /bin
