@@ -63,6 +63,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* An exact-size heap copy, so that ASan sees any over-read. */
     char *text = malloc(size ? size : 1);
     FuzzReplies replies;
+    DrQmpCalcDirtyRateArgs args = { 0 };
     g_autoptr(DrQmp) qmp = NULL;
 
     if (!text)
@@ -79,7 +80,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_outcome(dr_qmp_xbzrle_query(qmp, &x, &error), error);
     }
     {
-        DrQmpCalcDirtyRateArgs args = { 0 };
         g_autoptr(GError) error = NULL;
 
         check_outcome(dr_qmp_probe_calc_dirty_rate(qmp, &args, &error), error);
@@ -88,7 +88,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         g_auto(DrQmpDirtyRateInfo) info = { 0 };
         g_autoptr(GError) error = NULL;
 
-        check_outcome(dr_qmp_query_dirty_rate(qmp, &info, &error), error);
+        check_outcome(dr_qmp_query_dirty_rate(qmp, &args, &info, &error), error);
     }
 
     free(text);

@@ -313,7 +313,7 @@ qmp_status(DrMeasurePlan *plan, Status *out, GError **error)
     g_auto(DrQmpDirtyRateInfo) info = { 0 };
     DrDirtyRate *r;
 
-    if (!dr_qmp_query_dirty_rate(plan->qmp, &info, error))
+    if (!dr_qmp_query_dirty_rate(plan->qmp, &plan->probe->qmp_args, &info, error))
         return FALSE;
     status_clear(out);
     out->start_time = info.start_time;

@@ -241,9 +241,26 @@ dr_qmp_calc_dirty_rate(DrQmp *qmp, const DrQmpCalcDirtyRateArgs *args,
 }
 
 gboolean
-dr_qmp_query_dirty_rate(DrQmp *qmp, DrQmpDirtyRateInfo *info, GError **error)
+dr_qmp_query_dirty_rate(DrQmp *qmp, const DrQmpCalcDirtyRateArgs *args,
+                        DrQmpDirtyRateInfo *info, GError **error)
 {
-    g_autoptr(JsonNode) ret = dr_qmp_execute(qmp, "query-dirty-rate", NULL, error);
+    g_autoptr(JsonObject) a = NULL;
+    g_autoptr(JsonNode) ret = NULL;
 
-    return ret && dr_qmp_dirty_rate_info_parse(ret, info, error);
+    /* QEMU >= 8.2 reports calc-time in seconds unless asked otherwise:
+     * a 500 ms measurement comes back as calc-time 0 (QEMU 10.0). */
+    if (args && args->has_calc_time_unit) {
+        a = json_object_new();
+        json_object_set_string_member(a, "calc-time-unit", "millisecond");
+    }
+    ret = dr_qmp_execute(qmp, "query-dirty-rate", a, error);
+    if (!ret || !dr_qmp_dirty_rate_info_parse(ret, info, error))
+        return FALSE;
+    if (info->status == DR_QMP_DIRTYRATE_MEASURED && info->calc_time == 0) {
+        g_set_error(error, DR_ERROR, DR_ERROR_PROTOCOL,
+                    _("QEMU reported a measurement over a period of 0 %1$s: its rate cannot be trusted"),
+                    info->calc_time_ms ? "ms" : "s");
+        return FALSE;
+    }
+    return TRUE;
 }

@@ -63,6 +63,8 @@ gboolean dr_qmp_calc_dirty_rate(DrQmp *qmp, const DrQmpCalcDirtyRateArgs *args,
                                 DrDirtyRateMode mode, unsigned int period_ms,
                                 unsigned int sample_pages, GError **error);
 
-gboolean dr_qmp_query_dirty_rate(DrQmp *qmp, DrQmpDirtyRateInfo *info, GError **error);
+/* @args: what QEMU's schema offers (nullable: nothing beyond 5.2). */
+gboolean dr_qmp_query_dirty_rate(DrQmp *qmp, const DrQmpCalcDirtyRateArgs *args,
+                                 DrQmpDirtyRateInfo *info, GError **error);
 
 G_END_DECLS

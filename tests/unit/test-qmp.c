@@ -21,18 +21,18 @@ test_page_sampling(void)
     g_auto(DrQmpDirtyRateInfo) info = { 0 };
     g_autoptr(GError) err = NULL;
 
-    g_assert_true(dr_qmp_query_dirty_rate(qmp, &info, &err));
+    g_assert_true(dr_qmp_query_dirty_rate(qmp, &qemu72, &info, &err));
     g_assert_no_error(err);
     g_assert_cmpint(info.status, ==, DR_QMP_DIRTYRATE_UNSTARTED);
     g_assert_false(info.has_rate);
     g_assert_true(dr_qmp_calc_dirty_rate(qmp, &qemu72, DR_DIRTYRATE_MODE_PAGE_SAMPLING,
                                          1000, 512, &err));
     dr_qmp_dirty_rate_info_clear(&info);
-    g_assert_true(dr_qmp_query_dirty_rate(qmp, &info, &err));
+    g_assert_true(dr_qmp_query_dirty_rate(qmp, &qemu72, &info, &err));
     g_assert_cmpint(info.status, ==, DR_QMP_DIRTYRATE_MEASURING);
     g_assert_cmpint(info.sample_pages, ==, 512);
     dr_qmp_dirty_rate_info_clear(&info);
-    g_assert_true(dr_qmp_query_dirty_rate(qmp, &info, &err));
+    g_assert_true(dr_qmp_query_dirty_rate(qmp, &qemu72, &info, &err));
     g_assert_cmpint(info.status, ==, DR_QMP_DIRTYRATE_MEASURED);
     g_assert_true(info.has_rate);
     g_assert_cmpint(info.mib_per_s, ==, 60);
@@ -53,10 +53,10 @@ test_dirty_ring_vcpus(void)
 
     g_assert_true(dr_qmp_calc_dirty_rate(qmp, &qemu72, DR_DIRTYRATE_MODE_DIRTY_RING,
                                          1000, 0, &err));
-    g_assert_true(dr_qmp_query_dirty_rate(qmp, &info, &err));
+    g_assert_true(dr_qmp_query_dirty_rate(qmp, &qemu72, &info, &err));
     g_assert_cmpint(info.status, ==, DR_QMP_DIRTYRATE_MEASURING);
     dr_qmp_dirty_rate_info_clear(&info);
-    g_assert_true(dr_qmp_query_dirty_rate(qmp, &info, &err));
+    g_assert_true(dr_qmp_query_dirty_rate(qmp, &qemu72, &info, &err));
     g_assert_no_error(err);
     g_assert_cmpint(info.mode, ==, DR_DIRTYRATE_MODE_DIRTY_RING);
     g_assert_cmpint(info.mib_per_s, ==, 120);
@@ -81,7 +81,7 @@ test_already_measuring(void)
     g_assert_error(err, DR_ERROR, DR_ERROR_FAILED);
     g_assert_cmpstr(err->message, ==,
                     "QEMU refused 'calc-dirty-rate': the dirty rate is already being measured.");
-    g_assert_true(dr_qmp_query_dirty_rate(qmp, &info, NULL));
+    g_assert_true(dr_qmp_query_dirty_rate(qmp, &qemu72, &info, NULL));
     g_assert_cmpint(info.mib_per_s, ==, 41);
     g_assert_cmpint(info.calc_time, ==, 2);
     qmp_replay_assert_done(r);
@@ -164,7 +164,7 @@ test_malformed(void)
     for (size_t i = 0; i < G_N_ELEMENTS(expect); i++) {
         g_auto(DrQmpDirtyRateInfo) info = { 0 };
         g_autoptr(GError) err = NULL;
-        g_assert_false(dr_qmp_query_dirty_rate(qmp_replay_qmp(r), &info, &err));
+        g_assert_false(dr_qmp_query_dirty_rate(qmp_replay_qmp(r), &qemu72, &info, &err));
         g_assert_error(err, DR_ERROR, DR_ERROR_PROTOCOL);
         if (!strstr(err->message, expect[i]))
             g_error("case %zu: '%s' does not say '%s'", i + 1, err->message, expect[i]);
@@ -249,6 +249,7 @@ typedef struct {
 
 static const Recorded recorded[] = {
     { "7.2", { TRUE, TRUE, TRUE, FALSE }, 34, 1248, 65839 },
+    { "10.0", { TRUE, TRUE, TRUE, TRUE }, 36, 8110, 65836 },
 };
 
 static void
@@ -262,14 +263,14 @@ test_recorded_page_sampling(gconstpointer data)
     g_autoptr(GError) err = NULL;
     int polls = 0;
 
-    g_assert_true(dr_qmp_query_dirty_rate(qmp, &info, &err));
+    g_assert_true(dr_qmp_query_dirty_rate(qmp, &rec->args, &info, &err));
     g_assert_no_error(err);
     g_assert_cmpint(info.status, ==, DR_QMP_DIRTYRATE_UNSTARTED);
     g_assert_true(dr_qmp_calc_dirty_rate(qmp, &rec->args, DR_DIRTYRATE_MODE_PAGE_SAMPLING,
                                          1000, 512, &err));
     do {
         dr_qmp_dirty_rate_info_clear(&info);
-        g_assert_true(dr_qmp_query_dirty_rate(qmp, &info, &err));
+        g_assert_true(dr_qmp_query_dirty_rate(qmp, &rec->args, &info, &err));
         g_assert_cmpint(info.sample_pages, ==, 512);
         g_assert_cmpint(info.mode, ==, DR_DIRTYRATE_MODE_PAGE_SAMPLING);
         polls++;
@@ -277,10 +278,58 @@ test_recorded_page_sampling(gconstpointer data)
     g_assert_cmpint(info.status, ==, DR_QMP_DIRTYRATE_MEASURED);
     g_assert_true(info.has_rate);
     g_assert_cmpint(info.mib_per_s, ==, rec->rate_mib);
-    g_assert_cmpint(info.calc_time, ==, 1);
-    g_assert_false(info.calc_time_ms);
+    /* Asked in milliseconds where the schema allows it. */
+    g_assert_cmpint(info.calc_time, ==, rec->args.has_calc_time_unit ? 1000 : 1);
+    g_assert_cmpint(info.calc_time_ms, ==, rec->args.has_calc_time_unit);
     g_assert_cmpint(polls, >=, 2);
     qmp_replay_assert_done(r);
+}
+
+/* A 500 ms period: QEMU 10.0 measures it and, asked for milliseconds,
+ * says so (QEMU 7.2's refusal of the unit: test_qemu_refusals). */
+static void
+test_recorded_sub_second(void)
+{
+    g_autoptr(GError) err = NULL;
+
+    {
+        g_autoptr(QmpReplay) r = qmp_replay_new("calc-time-unit-10.0.replies");
+        DrQmp *qmp = qmp_replay_qmp(r);
+        const DrQmpCalcDirtyRateArgs *a = &recorded[1].args;
+        g_auto(DrQmpDirtyRateInfo) info = { 0 };
+
+        g_assert_true(dr_qmp_calc_dirty_rate(qmp, a, DR_DIRTYRATE_MODE_PAGE_SAMPLING, 500, 512, &err));
+        g_assert_no_error(err);
+        do {
+            dr_qmp_dirty_rate_info_clear(&info);
+            g_assert_true(dr_qmp_query_dirty_rate(qmp, a, &info, &err));
+            g_assert_no_error(err);
+        } while (info.status == DR_QMP_DIRTYRATE_MEASURING);
+        g_assert_cmpint(info.status, ==, DR_QMP_DIRTYRATE_MEASURED);
+        g_assert_true(info.calc_time_ms);
+        g_assert_cmpint(info.calc_time, ==, 500);
+        g_assert_cmpint(info.mib_per_s, ==, 32);
+        qmp_replay_assert_done(r);
+    }
+    {
+        /* Read back in seconds, the period is 0: refused, not divided by. */
+        g_autoptr(QmpReplay) r = qmp_replay_new("calc-time-unit-10.0-in-seconds.replies");
+        DrQmp *qmp = qmp_replay_qmp(r);
+        g_auto(DrQmpDirtyRateInfo) info = { 0 };
+
+        g_assert_true(dr_qmp_calc_dirty_rate(qmp, &recorded[1].args, DR_DIRTYRATE_MODE_PAGE_SAMPLING,
+                                             500, 512, &err));
+        g_assert_true(dr_qmp_query_dirty_rate(qmp, NULL, &info, &err));
+        g_assert_cmpint(info.status, ==, DR_QMP_DIRTYRATE_MEASURING);
+        dr_qmp_dirty_rate_info_clear(&info);
+        g_assert_true(dr_qmp_query_dirty_rate(qmp, NULL, &info, &err));
+        dr_qmp_dirty_rate_info_clear(&info);
+        g_assert_false(dr_qmp_query_dirty_rate(qmp, NULL, &info, &err));
+        g_assert_error(err, DR_ERROR, DR_ERROR_PROTOCOL);
+        g_assert_nonnull(strstr(err->message, "period of 0 s"));
+        g_clear_error(&err);
+        qmp_replay_assert_done(r);
+    }
 }
 
 static void
@@ -353,6 +402,7 @@ main(int argc, char **argv)
     g_test_add_func("/qmp/qemu-refusals", test_qemu_refusals);
     g_test_add_func("/qmp/schema", test_schema);
     g_test_add_func("/qmp/malformed", test_malformed);
+    g_test_add_func("/qmp/recorded/sub-second", test_recorded_sub_second);
     for (size_t i = 0; i < G_N_ELEMENTS(recorded); i++) {
         g_autofree char *a = g_strdup_printf("/qmp/recorded/%s/page-sampling", recorded[i].version);
         g_autofree char *b = g_strdup_printf("/qmp/recorded/%s/schema", recorded[i].version);
