@@ -33,6 +33,19 @@ figures(xmlNode *parent, const char *name, const DrStatusFigures *f, gboolean wi
     set_u64(n, "rounds", f->rounds);
 }
 
+/* Puts @n and its descendants in @ns. */
+static void
+set_namespace(xmlNode *n, xmlNs *ns)
+{
+    for (; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        if (!n->ns)
+            xmlSetNs(n, ns);
+        set_namespace(n->children, ns);
+    }
+}
+
 char *
 dr_status_append(const char *old, const DrStatusMigration *m)
 {
@@ -49,6 +62,18 @@ dr_status_append(const char *old, const DrStatusMigration *m)
         doc = xmlReadMemory(old, (int)strlen(old), "status.xml", NULL,
                             XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
         root = doc ? xmlDocGetRootElement(doc) : NULL;
+        /* libvirt hands metadata back without its namespace (the prefix
+         * declared, no element in it): it was stored under our URI, so it
+         * is ours.  Without this the history was replaced every time. */
+        if (root && !root->ns && strcmp((const char *)root->name, "status") == 0) {
+            xmlNs *ours = xmlSearchNsByHref(doc, root, BAD_CAST DR_STATUS_NS);
+            if (!ours)
+                ours = xmlNewNs(root, BAD_CAST DR_STATUS_NS, NULL);
+            if (ours) {
+                xmlSetNs(root, ours);
+                set_namespace(root->children, ours);
+            }
+        }
         if (!root || !root->ns || strcmp((const char *)root->ns->href, DR_STATUS_NS) != 0 ||
             strcmp((const char *)root->name, "status") != 0) {
             g_debug("status element not readable: replaced");

@@ -231,6 +231,23 @@ test_status_history(void)
         }
     }
 
+    /* As libvirt hands it back: the prefix declared, no element in the
+     * namespace.  The history is kept, and the result is valid. */
+    {
+        const char *from_libvirt =
+            "<status xmlns:dirtyrate-status=\"https://virt-dirtyrate.org/xmlns/status/1\">\n"
+            "  <migration time=\"2026-11-22T21:51:26.225527Z\" plan=\"xbzrle 256MiB\" outcome=\"completed\" from=\"vm\">\n"
+            "    <predicted converges=\"yes\" total-ms=\"17602\" downtime-ms=\"20\" bytes=\"675376567\" rounds=\"5\"/>\n"
+            "    <actual total-ms=\"16604\" downtime-ms=\"46\" bytes=\"660645912\" rounds=\"7\"/>\n"
+            "  </migration>\n"
+            "</status>";
+        g_autofree char *next = dr_status_append(from_libvirt, &m);
+
+        g_assert_nonnull(strstr(next, "total-ms=\"17602\""));
+        g_assert_nonnull(strstr(next, "rounds=\"111\""));
+        assert_status_valid(next);
+    }
+
     /* Something else in our namespace's place is replaced, not kept. */
     {
         g_autofree char *fresh = dr_status_append("<other/>", &m);
