@@ -85,7 +85,10 @@ def test_file_and_remove(policy_guest, vdr, tmp_path):
     r = vdr("domdirtyrate-policy", g.name, "--remove")
     assert r.returncode == 0 and "removed" in r.stdout
     assert policy_example.read_policy(g.dom) == {}
-    assert virsh_metadata(drtestbed.SOURCE_URI, g.name)[0] != 0
+    # Gone for virsh too: libvirt 9.0's virsh metadata fails on missing
+    # metadata; 11.3's prints nothing and succeeds.
+    rc, out = virsh_metadata(drtestbed.SOURCE_URI, g.name)
+    assert rc != 0 or out.strip() == "", out
     r = vdr("domdirtyrate-policy", g.name, "--file", str(dumped))
     assert r.returncode == 0, r.stderr
     assert policy_example.read_policy(g.dom) == got
