@@ -105,6 +105,18 @@ cmd_caps(VdrControl *ctl, const VdrCmd *cmd, GError **error)
     }
     if (json) {
         json_builder_end_object(b);
+        /* Where each answer came from (see caps_sources below). */
+        json_builder_set_member_name(b, "sources");
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "accel_and_dirty_ring");
+        json_builder_add_string_value(b, "domain-xml");
+        json_builder_set_member_name(b, "native_api");
+        json_builder_add_string_value(b, "libvirt-version");
+        json_builder_set_member_name(b, "qmp_arguments");
+        json_builder_add_string_value(b, p->qmp_schema_read ? "qmp-schema" : "qemu-version");
+        json_builder_set_member_name(b, "tcg_behaviour");
+        json_builder_add_string_value(b, "qemu-version");
+        json_builder_end_object(b);
         json_builder_set_member_name(b, "qmp_calc_time_unit");
         json_builder_add_boolean_value(b, p->qmp_args.has_calc_time_unit);
         json_builder_set_member_name(b, "qmp_sample_pages");
@@ -126,6 +138,13 @@ cmd_caps(VdrControl *ctl, const VdrCmd *cmd, GError **error)
             p->dirty_ring ? _("yes, in dirty-ring mode") : _("no (they need dirty-ring mode)"));
     fprintf(ctl->out, "  %-16s %s\n", _("taint:"),
             _("the native backend taints nothing; the qmp backend taints the domain (custom-monitor)"));
+    fprintf(ctl->out, "  %-16s %s\n", _("sources:"),
+            _("KVM or TCG and the dirty ring: the domain XML; the native API: libvirt's version"));
+    fprintf(ctl->out, "  %-16s %s\n", "",
+            p->qmp_schema_read ? _("QMP arguments (periods, sample pages): QEMU's QMP schema")
+                               : _("QMP arguments (periods, sample pages): QEMU's version, since reading its QMP schema would taint the domain"));
+    fprintf(ctl->out, "  %-16s %s\n", "",
+            _("what TCG does in dirty-bitmap and dirty-ring modes: QEMU's version, as the test beds showed (no schema says it)"));
     return TRUE;
 }
 

@@ -255,6 +255,11 @@ def test_caps(make_guest, vdr, qemu_version):
     assert doc["modes"]["dirty-bitmap"]["native"] is False
     for mode in ("dirty-bitmap", "dirty-ring"):
         assert tcg_refusal_reason(mode, qemu_version) in doc["modes"][mode]["why_not"], doc
+    # Each answer names its source; caps reads no QMP schema (that taints).
+    assert doc["sources"] == {"accel_and_dirty_ring": "domain-xml",
+                              "native_api": "libvirt-version",
+                              "qmp_arguments": "qemu-version",
+                              "tcg_behaviour": "qemu-version"}, doc["sources"]
     # Read-only: works on a read-only connection too.
     r = vdr("-r", "domdirtyrate-caps", g.name)
     assert r.returncode == 0 and "page-sampling" in r.stdout
