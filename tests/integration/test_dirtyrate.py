@@ -115,6 +115,58 @@ def test_every_mode_and_backend_served_or_refused(make_guest, vdr, qemu_version)
     assert g.is_running()
 
 
+def _raw_qmp(g, command, arguments=None):
+    """One QMP command straight to the guest's QEMU, around everything
+    virt-dirtyrate checks.  Only the canary below does this."""
+    import libvirt_qemu  # noqa: PLC0415 (with libvirt, from the same package)
+    cmd = {"execute": command}
+    if arguments:
+        cmd["arguments"] = arguments
+    return json.loads(libvirt_qemu.qemuMonitorCommand(g.dom, json.dumps(cmd), 0))["return"]
+
+
+def test_tcg_dirty_bitmap_canary(make_guest, testbed, qemu_version):
+    """The reason the probe gives for refusing dirty-bitmap mode on TCG is
+    still true of this bed's QEMU.  It goes around the probe with raw QMP
+    on a throwaway guest, so the claim is tested, not repeated:
+    - QEMU 10.0 answers a plausible-looking 0 MB/s while the workload
+      dirties 50 MiB/s, and the guest lives;
+    - QEMU 7.2 aborts, and the guest is gone.
+    When a new QEMU measures it right, this fails and says so: then the
+    probe's refusal, and its reason, need revisiting."""
+    libvirt = testbed.libvirt
+    g = make_guest(drtestbed.Workload(wss_mib=512, rate=12800))
+    g.wait_rate_reports(2)
+    n = len(g.achieved_rates())
+    result = None
+    try:
+        _raw_qmp(g, "calc-dirty-rate", {"calc-time": 1, "mode": "dirty-bitmap"})
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            r = _raw_qmp(g, "query-dirty-rate")
+            if r.get("status") == "measured":
+                result = r
+                break
+            time.sleep(0.2)
+    except libvirt.libvirtError as e:
+        print(f"raw calc-dirty-rate: {e}")
+    if qemu_version >= (10, 0):
+        assert g.is_running(), "QEMU >= 10.0 lost the guest in dirty-bitmap mode on TCG"
+        assert result is not None, "no measurement within 30 s"
+        truth = true_rate(g, n)
+        print(f"dirty-bitmap on TCG: {result['dirty-rate']} MB/s, workload {truth:.1f} MiB/s")
+        assert result["dirty-rate"] < truth / 3, (
+            f"QEMU now reports {result['dirty-rate']} MB/s in dirty-bitmap mode on TCG "
+            f"(workload {truth:.1f} MiB/s): revisit the probe's refusal")
+    else:
+        deadline = time.monotonic() + 30
+        while g.is_running() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not g.is_running(), (
+            f"QEMU {qemu_version} survived dirty-bitmap mode on TCG (result {result}): "
+            "revisit the probe's refusal")
+
+
 def test_qmp_only_features(make_guest, vdr, qemu_version):
     g = make_guest(drtestbed.Workload(wss_mib=512, rate=12800))
     doc = run_json(vdr, "domdirtyrate", g.name, "--sample-pages", "2048", "--count", "1",
