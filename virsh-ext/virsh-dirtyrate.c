@@ -77,6 +77,11 @@ main(int argc, char **argv)
     /* A libvirtd that goes away must give an error, not kill us while
      * libvirt writes to its socket: ignore SIGPIPE, as virsh does. */
     signal(SIGPIPE, SIG_IGN);
+#if GLIB_CHECK_VERSION(2, 68, 0)
+    /* GLib writes debug messages (G_MESSAGES_DEBUG) to stdout, into the
+     * --json document; they are diagnostics, so stderr. */
+    g_log_writer_default_set_use_stderr(TRUE);
+#endif
     setlocale(LC_ALL, "");
     bindtextdomain(PACKAGE, LOCALEDIR);
     textdomain(PACKAGE);

@@ -71,14 +71,14 @@ def test_advise_json_plans_xbzrle_for_the_sparse_set(make_guest, vdr, testbed):
     assert g.is_running()
 
 
-@pytest.mark.xfail(reason="known defect: advise's dirty rate reads low on this workload "
-                          "(38-74 MiB/s seen against 100); see NEWS", strict=False)
 def test_advise_rate_matches_the_workload(make_guest, vdr):
     """The dirty rate advise feeds the engine is near what the workload
-    does meanwhile, within a third either way (a 1 s page sample of ~50
-    dirty pages has a standard error of 14%, so a third is over 2 of
-    them).  It fails today: the rate reads low.  Kept, marked, so that
-    the log shows it (XFAIL) until the fit is fixed (XPASS)."""
+    does meanwhile.  It is a 1 s page sample of 512 pages, 9.8% of which
+    are dirtied: about 50, a standard error of 13%.  Between 0.55 and
+    1.6 times the truth, a correct measurement fails 1.6e-4 of the time
+    (binomial sums: 1.5e-4 below, 1.2e-5 above).
+    It read 38-74 MiB/s against 100 before QEMU's first, low measurement
+    was thrown away (dr-measureplan.c, warm_up)."""
     g = make_guest(drtestbed.Workload(**SCENARIO_1))
     g.wait_rate_reports(2)
     n = len(g.achieved_rates())
@@ -89,7 +89,7 @@ def test_advise_rate_matches_the_workload(make_guest, vdr):
     rate = json.loads(r.stdout)["inputs"]["dirty_rate_bytes_per_s"]
     print(f"advise rate {rate / 1048576:.1f} MiB/s, workload {truth / 1048576:.1f} MiB/s")
     assert g.is_running()
-    assert truth * 2 / 3 < rate < truth * 4 / 3, (rate / 1048576, truth / 1048576)
+    assert truth * 0.55 <= rate <= truth * 1.6, (rate / 1048576, truth / 1048576)
 
 
 def test_migrate_dry_run_migrates_nothing(make_guest, vdr, dest_conn, free_port):
