@@ -135,16 +135,6 @@ def test_every_mode_and_backend_served_or_refused(make_guest, vdr, qemu_version)
     assert g.is_running()
 
 
-def _raw_qmp(g, command, arguments=None):
-    """One QMP command straight to the guest's QEMU, around everything
-    virt-dirtyrate checks.  Only the canary below does this."""
-    import libvirt_qemu  # noqa: PLC0415 (with libvirt, from the same package)
-    cmd = {"execute": command}
-    if arguments:
-        cmd["arguments"] = arguments
-    return json.loads(libvirt_qemu.qemuMonitorCommand(g.dom, json.dumps(cmd), 0))["return"]
-
-
 def test_tcg_dirty_bitmap_canary(make_guest, testbed, qemu_version):
     """The reason the probe gives for refusing dirty-bitmap mode on TCG is
     still true of this bed's QEMU.  It goes around the probe with raw QMP
@@ -160,10 +150,10 @@ def test_tcg_dirty_bitmap_canary(make_guest, testbed, qemu_version):
     n = len(g.achieved_rates())
     result = None
     try:
-        _raw_qmp(g, "calc-dirty-rate", {"calc-time": 1, "mode": "dirty-bitmap"})
+        drtestbed.qmp(g.dom, "calc-dirty-rate", {"calc-time": 1, "mode": "dirty-bitmap"})
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            r = _raw_qmp(g, "query-dirty-rate")
+            r = drtestbed.qmp(g.dom, "query-dirty-rate")[1]["return"]
             if r.get("status") == "measured":
                 result = r
                 break

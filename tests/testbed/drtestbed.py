@@ -18,6 +18,7 @@ benchmarks (bench/) and the README's demo (dev/demo).
 import glob
 import gzip
 import io
+import json
 import os
 import pwd
 import re
@@ -95,6 +96,18 @@ def check_prerequisites():
         raise Missing("/bin/busybox is missing (apt-get install busybox-static)")
     kernel_path()
     _libvirt()
+
+
+def qmp(dom, command, arguments=None):
+    """One QMP command to @dom's QEMU through libvirt-qemu, around
+    everything virt-dirtyrate checks (it taints the domain).  Returns the
+    command as sent and QEMU's reply, parsed."""
+    import libvirt_qemu  # noqa: PLC0415 (from python3-libvirt, with libvirt)
+    cmd = {"execute": command}
+    if arguments is not None:
+        cmd["arguments"] = arguments
+    text = json.dumps(cmd, separators=(",", ":"))
+    return text, json.loads(libvirt_qemu.qemuMonitorCommand(dom, text, 0))
 
 
 def kernel_path():
