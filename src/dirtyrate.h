@@ -13,6 +13,7 @@
 #include "dr-xbzrle.h"
 #include "dr-pagecache.h"
 #include "dr-guestmem.h"
+#include "dr-pagecodec.h"
 #include "dr-compress.h"
 #include "dr-dirtyrate.h"
 #include "dr-qmp.h"

@@ -113,6 +113,9 @@ struct _DrCompressTally {
     unsigned int *changes;         /* per page: rounds it changed in */
     uint8_t *bins;                 /* per page: its stretch of RAM */
     uint64_t zero;                 /* pages all zero at the first read */
+    /* [0]: first reads, [1]: changed pages */
+    DrPageCodec *codec[2][DR_PAGE_CODEC_LAST];
+    unsigned int codec_pages[2];
 };
 
 DrCompressTally *
@@ -124,6 +127,10 @@ dr_compress_tally_new(unsigned int pages, unsigned int rounds)
     t->rounds = rounds;
     t->changes = g_new0(unsigned int, pages);
     t->bins = g_new0(uint8_t, pages);
+    for (size_t k = 0; k < 2; k++) {
+        for (size_t c = 0; c < DR_PAGE_CODEC_LAST; c++)
+            t->codec[k][c] = dr_page_codec_new(c, DR_PAGE_CODEC_LEVEL_DEFAULT);
+    }
     return t;
 }
 
@@ -134,6 +141,10 @@ dr_compress_tally_free(DrCompressTally *t)
         return;
     g_free(t->changes);
     g_free(t->bins);
+    for (size_t k = 0; k < 2; k++) {
+        for (size_t c = 0; c < DR_PAGE_CODEC_LAST; c++)
+            dr_page_codec_free(t->codec[k][c]);
+    }
     g_free(t);
 }
 
@@ -173,6 +184,18 @@ dr_compress_tally_first(DrCompressTally *t, unsigned int page, unsigned int bin,
     t->zero += zero != FALSE;
 }
 
+void
+dr_compress_tally_content(DrCompressTally *t, gboolean changed, const uint8_t *page)
+{
+    size_t k = changed != FALSE;
+
+    if (t->codec_pages[k] >= DR_COMPRESS_CODEC_PAGES_MAX)
+        return;
+    t->codec_pages[k]++;
+    for (size_t c = 0; c < DR_PAGE_CODEC_LAST; c++)
+        dr_page_codec_add(t->codec[k][c], page, PAGE);
+}
+
 DrCompressEstimate *
 dr_compress_tally_finish(DrCompressTally *t, uint64_t ram_pages,
                          double interval_s, double elapsed_s)
@@ -208,6 +231,24 @@ dr_compress_tally_finish(DrCompressTally *t, uint64_t ram_pages,
     est->zero_fraction = dr_estimate_wilson(t->zero, t->pages);
     est->written_set_bytes = dr_estimate_scale(dr_estimate_wilson(written, t->pages), ram_bytes);
     est->hot_set_bytes = dr_estimate_scale(dr_estimate_wilson(hot, t->pages), ram_bytes);
+    for (size_t c = 0; c < DR_PAGE_CODEC_LAST; c++) {
+        DrPageCodec *first = t->codec[0][c], *changed = t->codec[1][c];
+        double in = 0, cpu = 0;
+
+        dr_page_codec_flush(first);
+        dr_page_codec_flush(changed);
+        est->first_ratio[c] = dr_page_codec_ratio(first);
+        est->changed_ratio[c] = dr_page_codec_ratio(changed);
+        /* Both sets together time the codec. */
+        for (size_t k = 0; k < 2; k++) {
+            double speed = dr_page_codec_speed(t->codec[k][c]);
+            if (speed > 0) {
+                in += (double)dr_page_codec_bytes_in(t->codec[k][c]);
+                cpu += (double)dr_page_codec_bytes_in(t->codec[k][c]) / speed;
+            }
+        }
+        est->codec_speed[c] = cpu > 0 ? in / cpu : 0;
+    }
     return g_steal_pointer(&est);
 }
 
@@ -304,6 +345,7 @@ dr_compress_estimate(virDomainPtr dom, const DrCompressParams *params,
             uint8_t *page = cur + (gsize)i * PAGE;
             uint64_t h;
             gint64 now;
+            gboolean zero;
 
             if (g_cancellable_set_error_if_cancelled(cancellable, error))
                 return NULL;
@@ -317,16 +359,21 @@ dr_compress_estimate(virDomainPtr dom, const DrCompressParams *params,
             }
             now = g_get_monotonic_time();
             h = XXH3_64bits(page, PAGE);
+            zero = page[0] == 0 && memcmp(page, page + 1, PAGE - 1) == 0;
             if (round == 0) {
                 dr_compress_tally_first(tally, i,
                                         (unsigned int)(idx[i] * DR_COMPRESS_PLACEMENT_BINS /
                                                        dr_guest_mem_pages(mem)),
-                                        page[0] == 0 && memcmp(page, page + 1, PAGE - 1) == 0);
+                                        zero);
+                if (!zero)
+                    dr_compress_tally_content(tally, FALSE, page);
             } else {
                 int len = 0;
                 interval_sum += (double)(now - read_at[i]) / 1e6;
-                if (h != hash[i])
+                if (h != hash[i]) {
                     len = dr_xbzrle_encode(prev + (gsize)i * PAGE, page, PAGE, enc, PAGE);
+                    dr_compress_tally_content(tally, TRUE, page);
+                }
                 dr_compress_tally_add(tally, i, len);
             }
             hash[i] = h;

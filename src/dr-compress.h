@@ -15,6 +15,7 @@
 #include <libvirt/virterror.h>
 
 #include "dr-estimate.h"
+#include "dr-pagecodec.h"
 
 G_BEGIN_DECLS
 
@@ -27,6 +28,9 @@ G_BEGIN_DECLS
 #define DR_COMPRESS_ROUNDS_MIN 1
 #define DR_COMPRESS_ROUNDS_MAX 100
 #define DR_COMPRESS_ROUNDS_DEFAULT 3
+/* Pages of each kind (first read, changed) given to the whole-page
+ * codecs at most: 16 MiB, a third of a second of zlib. */
+#define DR_COMPRESS_CODEC_PAGES_MAX 4096
 /* Stretches of RAM over which the written set's density is mapped. */
 #define DR_COMPRESS_PLACEMENT_BINS 64
 
@@ -83,6 +87,17 @@ typedef struct {
      * how many of them changed at least once. */
     uint32_t bin_sampled[DR_COMPRESS_PLACEMENT_BINS];
     uint32_t bin_written[DR_COMPRESS_PLACEMENT_BINS];
+
+    /* What multifd's whole-page codecs make of these pages, run as QEMU
+     * runs them (dr-pagecodec.h): original / compressed bytes of the
+     * non-zero pages as first read, which is what the first pass sends,
+     * and of the changed pages as re-read, which is what later rounds
+     * send.  0: no such page was sampled. */
+    double first_ratio[DR_PAGE_CODEC_LAST];
+    double changed_ratio[DR_PAGE_CODEC_LAST];
+    /* Bytes one thread compresses per second of its CPU; 0: too few
+     * pages to time. */
+    double codec_speed[DR_PAGE_CODEC_LAST];
 } DrCompressEstimate;
 
 void dr_compress_estimate_free(DrCompressEstimate *est);

@@ -22,6 +22,12 @@ void dr_compress_tally_add(DrCompressTally *t, unsigned int page, int encoded_le
 void dr_compress_tally_first(DrCompressTally *t, unsigned int page, unsigned int bin,
                              gboolean zero);
 
+/* The content of a sampled page, for the whole-page codecs: as first
+ * read (@changed FALSE; zero pages are left out, as QEMU sends them as a
+ * header) or as re-read after it changed (@changed TRUE).  The first
+ * DR_COMPRESS_CODEC_PAGES_MAX of each kind are used. */
+void dr_compress_tally_content(DrCompressTally *t, gboolean changed, const uint8_t *page);
+
 DrCompressEstimate *dr_compress_tally_finish(DrCompressTally *t,
                                              uint64_t ram_pages,
                                              double interval_s,

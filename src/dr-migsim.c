@@ -94,6 +94,11 @@ dr_mig_input_set_compress(DrMigInput *in, const DrCompressEstimate *est)
         sampled += est->bin_sampled[b];
         written += est->bin_written[b];
     }
+    for (size_t c = 0; c < DR_PAGE_CODEC_LAST; c++) {
+        in->page_ratio_first[c] = est->first_ratio[c];
+        in->page_ratio[c] = est->changed_ratio[c];
+        in->page_codec_speed[c] = est->codec_speed[c];
+    }
     for (size_t b = 0; b < DR_MIG_PLACEMENT_BINS; b++) {
         in->placement[b] = est->bin_sampled[b] ?
             (double)est->bin_written[b] / est->bin_sampled[b] :
@@ -118,6 +123,14 @@ static gboolean
 share_ok(double v)
 {
     return isfinite(v) && v >= 0 && v <= 1;
+}
+
+/* 0 (not measured), or what a codec can make of a page: incompressible
+ * data comes out a little larger than it went in. */
+static gboolean
+ratio_ok(double v)
+{
+    return v == 0 || (isfinite(v) && v >= 0.5 && v <= 4096);
 }
 
 gboolean
@@ -165,8 +178,10 @@ dr_mig_check(const DrMigInput *in, const DrMigSettings *s, GError **error)
         if (!share_ok(in->placement[i]))
             bad = "placement";
     }
-    for (size_t i = 0; !bad && i < DR_MIG_PAGE_CODEC_LAST; i++) {
-        if (!isfinite(in->page_ratio[i]) || (in->page_ratio[i] != 0 && in->page_ratio[i] < 1))
+    for (size_t i = 0; !bad && i < DR_PAGE_CODEC_LAST; i++) {
+        if (!ratio_ok(in->page_ratio_first[i]))
+            bad = "page_ratio_first";
+        else if (!ratio_ok(in->page_ratio[i]))
             bad = "page_ratio";
         else if (!isfinite(in->page_codec_speed[i]) || in->page_codec_speed[i] < 0)
             bad = "page_codec_speed";
@@ -427,9 +442,9 @@ dr_mig_predict(const DrMigInput *in, const DrMigSettings *s, DrMigPrediction *ou
     gboolean xbzrle = s->compression == DR_MIG_COMPRESSION_XBZRLE;
     gboolean page_codec = s->compression == DR_MIG_COMPRESSION_ZSTD ||
                           s->compression == DR_MIG_COMPRESSION_ZLIB;
-    DrMigPageCodec codec = s->compression == DR_MIG_COMPRESSION_ZLIB ?
-                           DR_MIG_PAGE_CODEC_ZLIB : DR_MIG_PAGE_CODEC_ZSTD;
-    double ratio = 1, codec_rate = 0, xbzrle_rate = 0;
+    DrPageCodecKind codec = s->compression == DR_MIG_COMPRESSION_ZLIB ?
+                            DR_PAGE_CODEC_ZLIB : DR_PAGE_CODEC_ZSTD;
+    double ratio_first = 1, ratio = 1, codec_rate = 0, xbzrle_rate = 0;
     g_autoptr(DrPageCache) cache = NULL;
     Stream st = { 0 };
     XbzrleShares sh = { 1.0, 0, 0, 0, 0 };
@@ -468,13 +483,16 @@ dr_mig_predict(const DrMigInput *in, const DrMigSettings *s, DrMigPrediction *ou
     }
     if (page_codec) {
         double speed = in->page_codec_speed[codec];
-        ratio = in->page_ratio[codec];
-        if (ratio <= 0) {
-            ratio = 1;
+        if (in->page_ratio_first[codec] > 0)
+            ratio_first = in->page_ratio_first[codec];
+        else
             out->uncertain |= DR_MIG_UNCERTAIN_PAGE_RATIO;
-        }
+        /* No changed page sampled: the later rounds are small, and
+         * sent as if incompressible. */
+        if (in->page_ratio[codec] > 0)
+            ratio = in->page_ratio[codec];
         if (speed <= 0) {
-            speed = codec == DR_MIG_PAGE_CODEC_ZLIB ? GUESS_ZLIB_SPEED : GUESS_ZSTD_SPEED;
+            speed = codec == DR_PAGE_CODEC_ZLIB ? GUESS_ZLIB_SPEED : GUESS_ZSTD_SPEED;
             out->uncertain |= DR_MIG_UNCERTAIN_ENCODER;
         }
         codec_rate = speed * s->parallel * thread_share(in, s->parallel);
@@ -483,7 +501,7 @@ dr_mig_predict(const DrMigInput *in, const DrMigSettings *s, DrMigPrediction *ou
         dirty_factor = MIN(1.0, s->dirty_limit * in->vcpus / in->dirty_rate);
 
     /* Round 1: every page, whole; zero pages as a header. */
-    bytes = nonzero * (P + DR_MIG_PAGE_OVERHEAD) / ratio + zero * DR_MIG_ZERO_PAGE_BYTES;
+    bytes = nonzero * (P + DR_MIG_PAGE_OVERHEAD) / ratio_first + zero * DR_MIG_ZERO_PAGE_BYTES;
     d = bytes / B;
     if (page_codec) {
         d = MAX(d, nonzero * P / codec_rate);

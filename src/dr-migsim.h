@@ -61,14 +61,6 @@ typedef enum {
 
 const char *dr_mig_compression_to_string(DrMigCompression c);
 
-/* Whole-page compressors, for what multifd would send. */
-typedef enum {
-    DR_MIG_PAGE_CODEC_ZSTD,
-    DR_MIG_PAGE_CODEC_ZLIB,
-
-    DR_MIG_PAGE_CODEC_LAST
-} DrMigPageCodec;
-
 /* The length of the density map of the working set over guest RAM. */
 #define DR_MIG_PLACEMENT_BINS 64
 
@@ -119,15 +111,20 @@ typedef struct {
     gboolean have_xbzrle;       /* the next three were measured */
     double xbzrle_encoded;      /* mean delta of a changed page that fits */
     double overflow_fraction;   /* of changed pages */
-    double page_ratio[DR_MIG_PAGE_CODEC_LAST]; /* whole-page compression
-                                 * ratio (original / compressed); 0: not
-                                 * measured, taken as 1 */
+    /* Whole-page compression ratio of multifd's codecs (original /
+     * compressed).  The first pass sends the non-zero pages as they lie
+     * in RAM; later rounds send changed pages, which compress
+     * differently (a guest writing random data into memory that
+     * otherwise holds code and text).  0: not measured, taken as 1; an
+     * unmeasured first-pass ratio is flagged uncertain. */
+    double page_ratio_first[DR_PAGE_CODEC_LAST];
+    double page_ratio[DR_PAGE_CODEC_LAST];
 
     /* the source host */
     uint64_t host_free_bytes;   /* 0: not known */
     unsigned int host_cpus;
     double xbzrle_encode_speed; /* page bytes/s one thread encodes; 0: not known */
-    double page_codec_speed[DR_MIG_PAGE_CODEC_LAST]; /* per thread; 0: not known */
+    double page_codec_speed[DR_PAGE_CODEC_LAST]; /* per thread; 0: not known */
 
     /* the link */
     double bandwidth;           /* bytes/s */
@@ -137,9 +134,9 @@ void dr_mig_input_init(DrMigInput *in);
 
 /* Takes the working-set curve (its model, W and r) from @wss. */
 void dr_mig_input_set_wss(DrMigInput *in, const DrWss *wss);
-/* Takes the deltas, overflow, hot share, zero pages and the written
- * set's placement from @est; a stretch no page was sampled from gets
- * the whole sample's density. */
+/* Takes the deltas, overflow, hot share, zero pages, the written set's
+ * placement and the whole-page codecs' ratios and speeds from @est; a
+ * stretch no page was sampled from gets the whole sample's density. */
 void dr_mig_input_set_compress(DrMigInput *in, const DrCompressEstimate *est);
 
 /* One way to migrate. */

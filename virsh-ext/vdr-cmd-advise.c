@@ -188,6 +188,18 @@ advice_json(const char *name, const DrAdvisorResult *r, const DrMigParams *mp)
     vdr_json_add_int(b, "host_cpus", in->host_cpus);
     vdr_json_add_int(b, "host_free_bytes", (gint64)in->host_free_bytes);
     vdr_json_add_double(b, "xbzrle_encoder_bytes_per_s", in->xbzrle_encode_speed);
+    /* multifd's codecs on whole pages; 0: not measured */
+    json_builder_set_member_name(b, "whole_page");
+    json_builder_begin_object(b);
+    for (DrPageCodecKind k = 0; k < DR_PAGE_CODEC_LAST; k++) {
+        json_builder_set_member_name(b, dr_page_codec_kind_to_string(k));
+        json_builder_begin_object(b);
+        vdr_json_add_double(b, "first_pass_ratio", in->page_ratio_first[k]);
+        vdr_json_add_double(b, "changed_ratio", in->page_ratio[k]);
+        vdr_json_add_double(b, "bytes_per_s", in->page_codec_speed[k]);
+        json_builder_end_object(b);
+    }
+    json_builder_end_object(b);
     vdr_json_add_double(b, "bandwidth_bytes_per_s", in->bandwidth);
     vdr_json_add_double(b, "measure_s", r->measure_s);
     json_builder_end_object(b);
@@ -249,6 +261,12 @@ vdr_advice_print(FILE *out, const char *name, const DrAdvisorResult *r, const Dr
     else
         fprintf(out, _("  no sampled page changed; zero pages %1$.0f%%; vCPUs %2$.0f%% busy\n"),
                 in->zero_fraction * 100, in->vcpu_busy * 100);
+    if (in->page_ratio_first[DR_PAGE_CODEC_ZSTD] > 0 && in->page_ratio[DR_PAGE_CODEC_ZSTD] <= 0)
+        fprintf(out, _("  zstd on whole pages: %1$.2f:1 for the first pass; no changed page sampled\n"),
+                in->page_ratio_first[DR_PAGE_CODEC_ZSTD]);
+    else if (in->page_ratio_first[DR_PAGE_CODEC_ZSTD] > 0)
+        fprintf(out, _("  zstd on whole pages: %1$.2f:1 for the first pass, %2$.2f:1 for changed pages\n"),
+                in->page_ratio_first[DR_PAGE_CODEC_ZSTD], in->page_ratio[DR_PAGE_CODEC_ZSTD]);
     fprintf(out, _("  host: %1$u CPUs, %2$.0f MiB free; XBZRLE encoder %3$.0f MB/s; link %4$.1f MiB/s\n"),
             in->host_cpus, (double)in->host_free_bytes / MIB, in->xbzrle_encode_speed / 1e6,
             in->bandwidth / MIB);

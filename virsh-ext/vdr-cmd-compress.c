@@ -30,6 +30,28 @@ static const VdrOptDef opts_compress[] = {
     { NULL }
 };
 
+/* "2.31:1", or "-" when not measured. */
+static char *
+ratio_text(double r)
+{
+    return r > 0 ? g_strdup_printf("%.2f:1", r) : g_strdup("-");
+}
+
+/* What multifd with this codec would make of whole pages. */
+static void
+print_page_codec(FILE *out, const DrCompressEstimate *e, DrPageCodecKind c)
+{
+    g_autofree char *label = g_strdup_printf(_("Whole pages, %1$s:"), dr_page_codec_kind_to_string(c));
+    g_autofree char *first = ratio_text(e->first_ratio[c]);
+    g_autofree char *changed = ratio_text(e->changed_ratio[c]);
+
+    fprintf(out, "%-22s ", label);
+    fprintf(out, _("first pass %1$s, changed pages %2$s"), first, changed);
+    if (e->codec_speed[c] > 0)
+        fprintf(out, _("; %1$.0f MB/s a thread"), e->codec_speed[c] / 1e6);
+    fputc('\n', out);
+}
+
 static void
 print_estimate(FILE *out, const char *name, const DrCompressEstimate *e)
 {
@@ -53,6 +75,8 @@ print_estimate(FILE *out, const char *name, const DrCompressEstimate *e)
             _("Changed pages:"), e->changed, e->observations);
     fprintf(out, "%-22s %.1f%% of sampled pages (95%% CI %.1f%% to %.1f%%)\n", _("Zero pages:"),
             100 * e->zero_fraction.value, 100 * e->zero_fraction.low, 100 * e->zero_fraction.high);
+    for (DrPageCodecKind c = 0; c < DR_PAGE_CODEC_LAST; c++)
+        print_page_codec(out, e, c);
     if (e->changed == 0) {
         fprintf(out, "%-22s %s\n", _("XBZRLE:"),
                 _("no page changed: nothing to compress; sample longer or more pages"));
@@ -117,6 +141,18 @@ estimate_json(const char *name, const DrCompressEstimate *e)
     vdr_json_add_estimate(b, "written_set_bytes", &e->written_set_bytes);
     vdr_json_add_estimate(b, "hot_set_bytes", &e->hot_set_bytes);
     vdr_json_add_estimate(b, "zero_fraction", &e->zero_fraction);
+    /* 0: not measured */
+    json_builder_set_member_name(b, "whole_page");
+    json_builder_begin_object(b);
+    for (DrPageCodecKind c = 0; c < DR_PAGE_CODEC_LAST; c++) {
+        json_builder_set_member_name(b, dr_page_codec_kind_to_string(c));
+        json_builder_begin_object(b);
+        vdr_json_add_double(b, "first_pass_ratio", e->first_ratio[c]);
+        vdr_json_add_double(b, "changed_ratio", e->changed_ratio[c]);
+        vdr_json_add_double(b, "bytes_per_s", e->codec_speed[c]);
+        json_builder_end_object(b);
+    }
+    json_builder_end_object(b);
     json_builder_set_member_name(b, "placement");
     json_builder_begin_array(b);
     for (size_t i = 0; i < DR_COMPRESS_PLACEMENT_BINS; i++) {

@@ -173,6 +173,83 @@ test_sparse_xbzrle_64_misses(void)
     g_assert_cmpfloat(p.cache_miss_rate, <=, 0.875);
 }
 
+/* multifd with zstd, on a link-bound host (the codec is taken as very
+ * fast).  The first pass sends RAM as it lies, at its own ratio: idle,
+ * with 4:1, that is 262144 x 4104 / 4 bytes and nothing after it. */
+static void
+test_zstd_first_pass_ratio(void)
+{
+    DrMigInput in;
+    DrMigSettings s = settings(DR_MIG_COMPRESSION_ZSTD, 0);
+    DrMigPrediction p;
+
+    s.parallel = 2;
+    guest(&in);
+    in.page_codec_speed[DR_PAGE_CODEC_ZSTD] = 1e12;
+    in.page_ratio_first[DR_PAGE_CODEC_ZSTD] = 4;
+    predict(&in, &s, &p);
+    g_assert_true(p.converges);
+    g_assert_cmpuint(p.bytes, ==, 262144ULL * 4104 / 4);
+    g_assert_cmpfloat_with_epsilon(p.total_s, SETUP_S + FIRST_PASS_S / 4, 1e-9);
+    g_assert_cmpuint(p.uncertain & (DR_MIG_UNCERTAIN_PAGE_RATIO | DR_MIG_UNCERTAIN_ENCODER), ==, 0);
+
+    /* Not measured: incompressible, and said so. */
+    in.page_ratio_first[DR_PAGE_CODEC_ZSTD] = 0;
+    predict(&in, &s, &p);
+    g_assert_cmpuint(p.bytes, ==, 262144ULL * 4104);
+    g_assert_cmpuint(p.uncertain & DR_MIG_UNCERTAIN_PAGE_RATIO, !=, 0);
+
+    /* A ratio below 1/2 is not one a codec makes. */
+    in.page_ratio[DR_PAGE_CODEC_ZSTD] = 0.4;
+    {
+        g_autoptr(GError) err = NULL;
+        g_assert_false(dr_mig_predict(&in, &s, &p, &err));
+        g_assert_nonnull(strstr(err->message, "'page_ratio'"));
+    }
+}
+
+/* Later rounds send changed pages at their own ratio.  A 32 MiB set
+ * written at 10 MiB/s is all dirty after 3.2 s: the first pass (25.65 s,
+ * or 6.41 s at 4:1) dirties all of it either way, so a 4:1 first pass
+ * saves 3/4 of the pass and nothing else.  Round 2 sends the 32 MiB in
+ * 0.8 s, which dirties 8.02 MiB, under the 12 MiB threshold.  At 4:1 for
+ * changed pages, round 2 takes 0.2 s and the switchover less. */
+static void
+test_zstd_changed_ratio(void)
+{
+    DrMigInput in;
+    DrMigSettings s = settings(DR_MIG_COMPRESSION_ZSTD, 0);
+    DrMigPrediction plain, first, both;
+
+    s.parallel = 2;
+    guest(&in);
+    in.dirty_rate = 10 * MIB;
+    in.wss_model = DR_WSS_MODEL_SATURATING_LINEAR;
+    in.wss_bytes = 32 * MIB;
+    in.wss_rate = 10 * MIB;
+    in.page_codec_speed[DR_PAGE_CODEC_ZSTD] = 1e12;
+    in.page_ratio_first[DR_PAGE_CODEC_ZSTD] = 1;
+    in.page_ratio[DR_PAGE_CODEC_ZSTD] = 1;
+    predict(&in, &s, &plain);
+    in.page_ratio_first[DR_PAGE_CODEC_ZSTD] = 4;
+    predict(&in, &s, &first);
+    in.page_ratio[DR_PAGE_CODEC_ZSTD] = 4;
+    predict(&in, &s, &both);
+    g_assert_true(plain.converges && first.converges && both.converges);
+    g_assert_cmpfloat_with_epsilon(plain.total_s - first.total_s, 0.75 * FIRST_PASS_S, 1e-6);
+    g_assert_cmpuint(plain.rounds, ==, 3);
+    /* Round 2 takes d2 = 32 MiB on the wire; the guest dirties 10 d2 MiB
+     * meanwhile, which the switchover sends. */
+    {
+        double d2 = 32 * 4104 / 4096.0 / 40;
+        g_assert_cmpfloat_with_epsilon(first.total_s,
+                                       SETUP_S + FIRST_PASS_S / 4 + d2 + 10 * d2 * 4104 / 4096.0 / 40,
+                                       1e-6);
+    }
+    g_assert_cmpfloat(both.total_s, <, first.total_s - 0.5);
+    g_assert_cmpuint(both.bytes, <, first.bytes);
+}
+
 /* Deterministic: the same input gives the same answer. */
 static void
 test_deterministic(void)
@@ -539,6 +616,8 @@ main(int argc, char **argv)
     g_test_add_func("/migsim/sparse-xbzrle-512", test_sparse_xbzrle_512);
     g_test_add_func("/migsim/sparse-xbzrle-64", test_sparse_xbzrle_64_misses);
     g_test_add_func("/migsim/deterministic", test_deterministic);
+    g_test_add_func("/migsim/zstd-first-pass-ratio", test_zstd_first_pass_ratio);
+    g_test_add_func("/migsim/zstd-changed-ratio", test_zstd_changed_ratio);
     g_test_add_func("/migsim/throttle-paced", test_throttle_paced_guest);
     g_test_add_func("/migsim/check", test_check_refuses);
     g_test_add_func("/advice/idle", test_advise_idle);
