@@ -32,3 +32,4 @@
 #include "dr-migparams.h"
 #include "dr-advisor.h"
 #include "dr-status.h"
+#include "dr-steer.h"

@@ -1,0 +1,315 @@
+/*
+ * test-steer.c: the steering rules on job-stat sequences
+ *
+ * The sequences are built here in the shape of the bed's migrations (a
+ * 1 GiB guest; polls every 250 ms; the round, the bytes left and
+ * libvirt's cumulative XBZRLE counters), one rule at a time.
+ */
+#include <config.h>
+
+#include <math.h>
+#include <string.h>
+
+#include "dr-steer.h"
+
+#define MIB (1024ULL * 1024)
+
+typedef struct {
+    DrSteer *steer;
+    DrSteerSample smp;
+    GArray *actions; /* DrSteerAction taken, in order */
+    gboolean fail;   /* report actions as failed */
+} Run;
+
+static void
+run_init(Run *r, const DrSteerConfig *cfg)
+{
+    memset(r, 0, sizeof(*r));
+    r->steer = dr_steer_new(cfg);
+    r->actions = g_array_new(FALSE, TRUE, sizeof(DrSteerAction));
+}
+
+static void
+run_clear(Run *r)
+{
+    dr_steer_free(r->steer);
+    g_array_free(r->actions, TRUE);
+}
+
+static void
+poll(Run *r)
+{
+    DrSteerAction a;
+
+    r->smp.elapsed_ms += 250;
+    if (dr_steer_feed(r->steer, &r->smp, &a) != DR_STEER_ACTION_NONE) {
+        g_array_append_val(r->actions, a);
+        dr_steer_applied(r->steer, &a, !r->fail);
+    }
+}
+
+/* One round of three polls: @left at its start, falling as it is sent;
+ * @pages XBZRLE pages and @misses misses in it, counted after each
+ * poll, so that the round's first poll shows the counters at its
+ * start. */
+static void
+round_(Run *r, uint64_t left, uint64_t pages, uint64_t misses)
+{
+    r->smp.iteration++;
+    for (int i = 0; i < 3; i++) {
+        r->smp.remaining = left - left * (uint64_t)i / 3;
+        poll(r);
+        r->smp.xbzrle_pages += pages / 3;
+        r->smp.xbzrle_misses += misses / 3;
+    }
+}
+
+static const DrSteerAction *
+action(Run *r, guint i)
+{
+    g_assert_cmpuint(i, <, r->actions->len);
+    return &g_array_index(r->actions, DrSteerAction, i);
+}
+
+static DrSteerConfig
+config(void)
+{
+    DrSteerConfig c = { 0 };
+    c.xbzrle = TRUE;
+    c.xbzrle_cache = 64 * MIB;
+    c.xbzrle_cache_max = 256 * MIB;
+    c.downtime_ms = 300;
+    c.downtime_max_ms = 300;
+    return c;
+}
+
+/* The bed's sparse 256 MiB set under QEMU's 64 MiB cache: round 2
+ * misses all (empty cache), later rounds three quarters.  Round 3 is the
+ * first judged: 128 MiB.  Round 4 had its cache emptied by the resize
+ * and is not judged; rounds 5 and 6 miss exactly half, which is not
+ * more; round 7 misses all: 256 MiB, the cap.  Round 8 had its cache
+ * emptied; rounds 9 and 10 miss again, but the cap is reached. */
+static void
+test_grow_cache(void)
+{
+    DrSteerConfig cfg = config();
+    Run r;
+
+    run_init(&r, &cfg);
+    round_(&r, 1024 * MIB, 0, 0);
+    round_(&r, 256 * MIB, 0, 65535);
+    round_(&r, 256 * MIB, 16383, 49152);
+    round_(&r, 256 * MIB, 0, 65535);
+    g_assert_cmpuint(r.actions->len, ==, 1);
+    g_assert_cmpint(action(&r, 0)->kind, ==, DR_STEER_ACTION_GROW_CACHE);
+    g_assert_cmpuint(action(&r, 0)->round, ==, 3);
+    g_assert_cmpuint(action(&r, 0)->value, ==, 128 * MIB);
+    g_assert_cmpfloat_with_epsilon(action(&r, 0)->miss_rate, 0.75, 1e-3);
+    round_(&r, 256 * MIB, 32766, 32766);
+    round_(&r, 256 * MIB, 32766, 32766);
+    g_assert_cmpuint(r.actions->len, ==, 1);
+    round_(&r, 256 * MIB, 0, 65535);
+    g_assert_cmpuint(r.actions->len, ==, 1);
+    /* Round 7 is judged when round 8 starts. */
+    round_(&r, 256 * MIB, 0, 65535);
+    g_assert_cmpuint(r.actions->len, ==, 2);
+    g_assert_cmpuint(action(&r, 1)->round, ==, 7);
+    g_assert_cmpuint(action(&r, 1)->value, ==, 256 * MIB);
+    for (int i = 0; i < 3; i++)
+        round_(&r, 256 * MIB, 0, 65535);
+    g_assert_cmpuint(r.actions->len, ==, 2);
+    run_clear(&r);
+}
+
+/* Few misses, no XBZRLE, or the first two rounds: nothing. */
+static void
+test_no_grow(void)
+{
+    DrSteerConfig cfg = config();
+    Run r;
+
+    run_init(&r, &cfg);
+    round_(&r, 1024 * MIB, 0, 0);
+    round_(&r, 256 * MIB, 0, 65535);
+    for (int i = 0; i < 6; i++)
+        round_(&r, (uint64_t)(200 - 40 * i) * MIB, 60000, 5535);
+    g_assert_cmpuint(r.actions->len, ==, 0);
+    run_clear(&r);
+
+    cfg.xbzrle = FALSE;
+    run_init(&r, &cfg);
+    for (int i = 0; i < 6; i++)
+        round_(&r, (uint64_t)(600 - 100 * i) * MIB, 0, 65535);
+    g_assert_cmpuint(r.actions->len, ==, 0);
+    run_clear(&r);
+}
+
+/* A failed resize leaves the steer's cache as it was: the next round
+ * that misses asks for the same size again. */
+static void
+test_failed_resize(void)
+{
+    DrSteerConfig cfg = config();
+    Run r;
+
+    run_init(&r, &cfg);
+    r.fail = TRUE;
+    round_(&r, 1024 * MIB, 0, 0);
+    round_(&r, 256 * MIB, 0, 65535);
+    round_(&r, 256 * MIB, 0, 65535);
+    round_(&r, 256 * MIB, 0, 65535);
+    round_(&r, 256 * MIB, 0, 65535);
+    g_assert_cmpuint(r.actions->len, ==, 2);
+    g_assert_cmpuint(action(&r, 0)->value, ==, 128 * MIB);
+    g_assert_cmpuint(action(&r, 1)->value, ==, 128 * MIB);
+    g_assert_cmpuint(action(&r, 1)->round, ==, 4);
+    run_clear(&r);
+}
+
+/* Not converging: 256 MiB left at every round's start.  Round 2 sets
+ * the lowest; rounds 3-6 do not beat it by 5%: at the end of round 6 the
+ * downtime doubles, 300 -> 600 ms; four rounds later 1200 ms, the
+ * policy's; four more and postcopy, which is allowed. */
+static void
+test_escalate(void)
+{
+    DrSteerConfig cfg = config();
+    Run r;
+
+    cfg.xbzrle = FALSE;
+    cfg.downtime_max_ms = 1200;
+    cfg.postcopy = TRUE;
+    run_init(&r, &cfg);
+    round_(&r, 1024 * MIB, 0, 0);
+    for (int i = 0; i < 5; i++)
+        round_(&r, 256 * MIB - (uint64_t)i * MIB, 0, 0);
+    g_assert_cmpuint(r.actions->len, ==, 0);
+    round_(&r, 250 * MIB, 0, 0);
+    g_assert_cmpuint(r.actions->len, ==, 1);
+    g_assert_cmpint(action(&r, 0)->kind, ==, DR_STEER_ACTION_RAISE_DOWNTIME);
+    g_assert_cmpuint(action(&r, 0)->round, ==, 6);
+    g_assert_cmpuint(action(&r, 0)->from, ==, 300);
+    g_assert_cmpuint(action(&r, 0)->value, ==, 600);
+    g_assert_cmpuint(action(&r, 0)->lowest, ==, 252 * MIB);
+    for (int i = 0; i < 4; i++)
+        round_(&r, 252 * MIB, 0, 0);
+    g_assert_cmpuint(r.actions->len, ==, 2);
+    g_assert_cmpuint(action(&r, 1)->round, ==, 10);
+    g_assert_cmpuint(action(&r, 1)->value, ==, 1200);
+    for (int i = 0; i < 4; i++)
+        round_(&r, 252 * MIB, 0, 0);
+    g_assert_cmpuint(r.actions->len, ==, 3);
+    g_assert_cmpint(action(&r, 2)->kind, ==, DR_STEER_ACTION_POSTCOPY);
+    g_assert_false(action(&r, 2)->max_time);
+    /* Postcopy runs: nothing more, even at max time. */
+    for (int i = 0; i < 8; i++)
+        round_(&r, 252 * MIB, 0, 0);
+    g_assert_cmpuint(r.actions->len, ==, 3);
+    run_clear(&r);
+
+    /* Without postcopy, escalation ends at the policy's downtime. */
+    cfg.postcopy = FALSE;
+    run_init(&r, &cfg);
+    for (int i = 0; i < 20; i++)
+        round_(&r, 256 * MIB, 0, 0);
+    g_assert_cmpuint(r.actions->len, ==, 2);
+    g_assert_cmpint(action(&r, 1)->kind, ==, DR_STEER_ACTION_RAISE_DOWNTIME);
+    run_clear(&r);
+}
+
+/* Rounds that shrink by 10% each: converging, left alone. */
+static void
+test_converging(void)
+{
+    DrSteerConfig cfg = config();
+    Run r;
+    uint64_t left = 256 * MIB;
+
+    cfg.xbzrle = FALSE;
+    cfg.downtime_max_ms = 1200;
+    cfg.postcopy = TRUE;
+    run_init(&r, &cfg);
+    round_(&r, 1024 * MIB, 0, 0);
+    for (int i = 0; i < 20; i++, left = left * 9 / 10)
+        round_(&r, left, 0, 0);
+    g_assert_cmpuint(r.actions->len, ==, 0);
+    run_clear(&r);
+}
+
+/* Max time, once, as when-exceeded says. */
+static void
+test_max_time(void)
+{
+    static const struct {
+        DrSteerWhenExceeded when;
+        gboolean postcopy;
+        DrSteerActionKind want;
+    } cases[] = {
+        { DR_STEER_WHEN_EXCEEDED_ABORT, TRUE, DR_STEER_ACTION_ABORT },
+        { DR_STEER_WHEN_EXCEEDED_SUSPEND, FALSE, DR_STEER_ACTION_SUSPEND },
+        { DR_STEER_WHEN_EXCEEDED_POSTCOPY, TRUE, DR_STEER_ACTION_POSTCOPY },
+        { DR_STEER_WHEN_EXCEEDED_POSTCOPY, FALSE, DR_STEER_ACTION_ABORT },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        DrSteerConfig cfg = config();
+        Run r;
+        g_autofree char *line = NULL;
+
+        cfg.xbzrle = FALSE;
+        cfg.max_time_ms = 10000;
+        cfg.when_exceeded = cases[i].when;
+        cfg.postcopy = cases[i].postcopy;
+        run_init(&r, &cfg);
+        /* Rounds of 0.75 s, each 10% shorter: 10 s pass at the first
+         * poll of round 14, at 10.25 s. */
+        for (int k = 0; k < 20; k++)
+            round_(&r, (uint64_t)(100 * MIB * pow(0.9, k)), 0, 0);
+        g_assert_cmpuint(r.actions->len, ==, 1);
+        g_assert_cmpint(action(&r, 0)->kind, ==, cases[i].want);
+        g_assert_true(action(&r, 0)->max_time);
+        g_assert_cmpuint(action(&r, 0)->elapsed_ms, ==, 10250);
+        line = dr_steer_action_describe(action(&r, 0));
+        g_assert_nonnull(strstr(line, "10.2 s"));
+        run_clear(&r);
+    }
+}
+
+static void
+test_describe(void)
+{
+    DrSteerAction a = { 0 };
+    g_autofree char *grow = NULL;
+    g_autofree char *raise = NULL;
+
+    a.kind = DR_STEER_ACTION_GROW_CACHE;
+    a.round = 3;
+    a.miss_rate = 0.75;
+    a.from = 64 * MIB;
+    a.value = 128 * MIB;
+    grow = dr_steer_action_describe(&a);
+    g_assert_cmpstr(grow, ==, "Round 3: XBZRLE missed 75% of pages; cache grown from 64MiB to 128MiB");
+    memset(&a, 0, sizeof(a));
+    a.kind = DR_STEER_ACTION_RAISE_DOWNTIME;
+    a.round = 6;
+    a.remaining = 250 * MIB;
+    a.lowest = 252 * MIB;
+    a.from = 300;
+    a.value = 600;
+    raise = dr_steer_action_describe(&a);
+    g_assert_cmpstr(raise, ==, "Round 6: not converging (250 MiB left, lowest 252 MiB); max downtime raised from 300 to 600 ms");
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/steer/grow-cache", test_grow_cache);
+    g_test_add_func("/steer/no-grow", test_no_grow);
+    g_test_add_func("/steer/failed-resize", test_failed_resize);
+    g_test_add_func("/steer/escalate", test_escalate);
+    g_test_add_func("/steer/converging", test_converging);
+    g_test_add_func("/steer/max-time", test_max_time);
+    g_test_add_func("/steer/describe", test_describe);
+    return g_test_run();
+}
