@@ -18,7 +18,7 @@
 #include "dr-errorpriv.h"
 #include "dr-migparams.h"
 #include "dr-status.h"
-#include "dr-units.h"
+#include "dr-steer.h"
 #include "vdr-advise.h"
 #include "vdr-domain.h"
 #include "vdr-groups.h"
@@ -27,10 +27,6 @@
 
 #define MIB 1048576.0
 #define POLL_MS 250
-/* A round from the third on (the second starts with an empty cache)
- * whose XBZRLE lookups missed more than this share doubles the cache,
- * within the policy's cap and half the host's free memory. */
-#define MISS_RATE_GROW 0.5
 
 static const VdrOptDef opts_migrate[] = {
     VDR_OPT_DEF_DOMAIN,
@@ -159,43 +155,83 @@ act(Follow *f, char *line)
     g_ptr_array_add(f->actions, line);
 }
 
-/* Follows the job until the thread ends; Ctrl-C aborts it. */
+static DrSteerWhenExceeded
+when_exceeded(const char *policy)
+{
+    if (g_strcmp0(policy, "suspend") == 0)
+        return DR_STEER_WHEN_EXCEEDED_SUSPEND;
+    if (g_strcmp0(policy, "postcopy") == 0)
+        return DR_STEER_WHEN_EXCEEDED_POSTCOPY;
+    return DR_STEER_WHEN_EXCEEDED_ABORT;
+}
+
+/* Carries out what the steering rules asked for; TRUE if it took. */
+static gboolean
+steer_apply(Follow *f, virDomainPtr dom, const DrSteerAction *action)
+{
+    int rc = -1;
+
+    switch (action->kind) {
+    case DR_STEER_ACTION_GROW_CACHE:
+        rc = virDomainMigrateSetCompressionCache(dom, action->value, 0);
+        break;
+    case DR_STEER_ACTION_RAISE_DOWNTIME:
+        rc = virDomainMigrateSetMaxDowntime(dom, action->value, 0);
+        break;
+    case DR_STEER_ACTION_POSTCOPY:
+        rc = virDomainMigrateStartPostCopy(dom, 0);
+        break;
+    case DR_STEER_ACTION_SUSPEND:
+        if ((rc = virDomainSuspend(dom)) == 0)
+            f->suspended = TRUE;
+        break;
+    case DR_STEER_ACTION_ABORT:
+        if ((rc = virDomainAbortJob(dom)) == 0)
+            f->timed_out = TRUE;
+        break;
+    case DR_STEER_ACTION_NONE:
+        return FALSE;
+    }
+    if (rc == 0) {
+        act(f, dr_steer_action_describe(action));
+    } else {
+        g_autofree char *msg = dr_error_libvirt_last(NULL);
+        g_debug("steering action %u failed: %s", (unsigned int)action->kind, msg);
+    }
+    return rc == 0;
+}
+
+/* Follows the job until the thread ends, steering it by dr-steer.h's
+ * rules; Ctrl-C aborts it. */
 static void
 follow(Follow *f, MigrateJob *j, const DrAdvice *a, JobSnap *last)
 {
     const DrMigSettings *s = &a->candidates[a->chosen].settings;
     gboolean downtime_set = FALSE, postcopy_started = FALSE, aborting = FALSE;
     unsigned long long prev_pages = 0, prev_misses = 0;
-    unsigned long long round = 0, round_pages = 0, round_misses = 0, resized_in = 0;
-    uint64_t cache = s->xbzrle_cache;
-    uint64_t cache_cap = a->limits.xbzrle_max_cache;
+    DrSteerConfig cfg = { 0 };
+    DrSteerSample smp = { 0 };
+    g_autoptr(DrSteer) steer = NULL;
+    gint64 start = g_get_monotonic_time();
 
-    gint64 deadline = g_get_monotonic_time() + (gint64)a->limits.max_time_ms * 1000;
-    gboolean exceeded = FALSE;
-
+    cfg.xbzrle = s->compression == DR_MIG_COMPRESSION_XBZRLE;
+    cfg.xbzrle_cache = s->xbzrle_cache;
+    cfg.xbzrle_cache_max = a->limits.xbzrle_max_cache;
     if (a->input.host_free_bytes)
-        cache_cap = MIN(cache_cap, a->input.host_free_bytes / 2);
+        cfg.xbzrle_cache_max = MIN(cfg.xbzrle_cache_max, a->input.host_free_bytes / 2);
+    cfg.downtime_ms = s->max_downtime_ms;
+    cfg.downtime_max_ms = a->limits.max_downtime_ms;
+    cfg.postcopy = s->postcopy;
+    cfg.max_time_ms = a->limits.max_time_ms;
+    cfg.when_exceeded = when_exceeded(f->when_exceeded);
+    steer = dr_steer_new(&cfg);
+
     while (!job_done(j)) {
+        DrSteerAction action;
         JobSnap snap;
+        gboolean have_snap;
+
         g_usleep(POLL_MS * 1000);
-        if (!exceeded && !aborting && g_get_monotonic_time() > deadline) {
-            /* The policy's max time: its when-exceeded says what now. */
-            exceeded = TRUE;
-            if (g_strcmp0(f->when_exceeded, "suspend") == 0 && virDomainSuspend(j->dom) == 0) {
-                f->suspended = TRUE;
-                act(f, g_strdup_printf(_("Max time (%llu ms) passed: guest paused so that the migration finishes"),
-                                       (unsigned long long)a->limits.max_time_ms));
-            } else if (g_strcmp0(f->when_exceeded, "postcopy") == 0 && s->postcopy &&
-                       !postcopy_started && virDomainMigrateStartPostCopy(j->dom, 0) == 0) {
-                postcopy_started = TRUE;
-                act(f, g_strdup(_("Max time passed: switched to postcopy")));
-            } else if (virDomainAbortJob(j->dom) == 0) {
-                aborting = TRUE;
-                f->timed_out = TRUE;
-                act(f, g_strdup_printf(_("Max time (%llu ms) passed: migration aborted; the guest stays on the source"),
-                                       (unsigned long long)a->limits.max_time_ms));
-            }
-        }
         if (interrupted && !aborting) {
             aborting = TRUE;
             if (virDomainAbortJob(j->dom) == 0)
@@ -205,7 +241,24 @@ follow(Follow *f, MigrateJob *j, const DrAdvice *a, JobSnap *last)
                 act(f, g_strdup_printf(_("Interrupted, but the abort failed: %s"), msg));
             }
         }
-        if (!job_snap(j->dom, 0, &snap) || !snap.active)
+        have_snap = job_snap(j->dom, 0, &snap) && snap.active;
+        /* Max time is kept by the wall clock, stats or not. */
+        smp.elapsed_ms = (uint64_t)((g_get_monotonic_time() - start) / 1000);
+        if (have_snap) {
+            smp.iteration = snap.iteration;
+            smp.remaining = snap.remaining;
+            smp.xbzrle_pages = snap.xbzrle_pages;
+            smp.xbzrle_misses = snap.xbzrle_misses;
+        }
+        if (!aborting && dr_steer_feed(steer, &smp, &action) != DR_STEER_ACTION_NONE) {
+            gboolean ok = steer_apply(f, j->dom, &action);
+            dr_steer_applied(steer, &action, ok);
+            if (ok && action.kind == DR_STEER_ACTION_POSTCOPY)
+                postcopy_started = TRUE;
+            if (ok && action.kind == DR_STEER_ACTION_ABORT)
+                aborting = TRUE;
+        }
+        if (!have_snap)
             continue;
         *last = snap;
         if (!downtime_set) {
@@ -216,54 +269,31 @@ follow(Follow *f, MigrateJob *j, const DrAdvice *a, JobSnap *last)
         }
         if (s->postcopy && !postcopy_started && snap.iteration >= 2) {
             if (virDomainMigrateStartPostCopy(j->dom, 0) == 0) {
+                DrSteerAction pc = { .kind = DR_STEER_ACTION_POSTCOPY };
                 postcopy_started = TRUE;
+                dr_steer_applied(steer, &pc, TRUE);
                 act(f, g_strdup_printf(_("Round %llu: switched to postcopy, as planned"),
                                        snap.iteration));
             }
         }
-        if (s->compression == DR_MIG_COMPRESSION_XBZRLE) {
-            /* libvirt has no rate: deltas of its counters, per poll for
-             * the display and per round for acting. */
-            unsigned long long dp = snap.xbzrle_pages - MIN(prev_pages, snap.xbzrle_pages);
-            unsigned long long dm = snap.xbzrle_misses - MIN(prev_misses, snap.xbzrle_misses);
-            double miss = dp + dm ? (double)dm / (double)(dp + dm) : 0;
-            prev_pages = snap.xbzrle_pages;
-            prev_misses = snap.xbzrle_misses;
-            if (f->progress && !f->json) {
-                fputc('\r', f->ctl->err);
-                fprintf(f->ctl->err, _("Migration: [%1$3.0f %%] round %2$llu, XBZRLE cache misses %3$.0f%% "),
-                        snap.total ? 100.0 * (double)(snap.total - MIN(snap.remaining, snap.total)) / (double)snap.total : 0,
-                        snap.iteration, miss * 100);
-            }
-            if (snap.iteration != round) {
-                /* Round @round is over: judge it. */
-                unsigned long long rp = snap.xbzrle_pages - MIN(round_pages, snap.xbzrle_pages);
-                unsigned long long rm = snap.xbzrle_misses - MIN(round_misses, snap.xbzrle_misses);
-                double rmiss = rp + rm ? (double)rm / (double)(rp + rm) : 0;
-                /* QEMU empties the cache when it resizes it: the round
-                 * after a resize misses by nature and is not judged. */
-                if (round >= 3 && round > resized_in + 1 && rp + rm > 0 && rmiss > MISS_RATE_GROW &&
-                    cache * 2 <= cache_cap &&
-                    virDomainMigrateSetCompressionCache(j->dom, cache * 2, 0) == 0) {
-                    g_autofree char *from = dr_units_format_size(cache);
-                    g_autofree char *to = dr_units_format_size(cache * 2);
-                    act(f, g_strdup_printf(_("Round %1$llu: XBZRLE missed %2$.0f%% of pages; cache grown from %3$s to %4$s"),
-                                           round, rmiss * 100, from, to));
-                    cache *= 2;
-                    resized_in = snap.iteration;
-                }
-                round = snap.iteration;
-                round_pages = snap.xbzrle_pages;
-                round_misses = snap.xbzrle_misses;
-            }
-        } else if (f->progress && !f->json) {
+        if (f->progress && !f->json) {
+            double done = snap.total ? 100.0 * (double)(snap.total - MIN(snap.remaining, snap.total)) /
+                                       (double)snap.total : 0;
             fputc('\r', f->ctl->err);
-            fprintf(f->ctl->err, _("Migration: [%1$3.0f %%] round %2$llu "),
-                    snap.total ? 100.0 * (double)(snap.total - MIN(snap.remaining, snap.total)) / (double)snap.total : 0,
-                    snap.iteration);
-        }
-        if (f->progress && !f->json)
+            if (cfg.xbzrle) {
+                /* libvirt has no rate: deltas of its counters per poll. */
+                unsigned long long dp = snap.xbzrle_pages - MIN(prev_pages, snap.xbzrle_pages);
+                unsigned long long dm = snap.xbzrle_misses - MIN(prev_misses, snap.xbzrle_misses);
+                double miss = dp + dm ? (double)dm / (double)(dp + dm) : 0;
+                fprintf(f->ctl->err, _("Migration: [%1$3.0f %%] round %2$llu, XBZRLE cache misses %3$.0f%% "),
+                        done, snap.iteration, miss * 100);
+            } else {
+                fprintf(f->ctl->err, _("Migration: [%1$3.0f %%] round %2$llu "), done, snap.iteration);
+            }
             fflush(f->ctl->err);
+        }
+        prev_pages = snap.xbzrle_pages;
+        prev_misses = snap.xbzrle_misses;
     }
     if (f->progress && !f->json) {
         fputs("\r\033[K", f->ctl->err);
@@ -568,6 +598,7 @@ const VdrCmdDef vdr_cmd_def_migrate = {
                       "DESTURI; with --p2p, virDomainMigrateToURI3.  While it runs it shows\n"
                       "the progress and XBZRLE's cache-miss rate (from libvirt's counters), may\n"
                       "double the XBZRLE cache when most pages miss (within the policy's cap),\n"
+                      "may raise the max downtime up to the policy's when rounds stop shrinking,\n"
                       "and switches to postcopy after the first pass when that is the plan.\n"
                       "Ctrl-C aborts the migration; the guest keeps running on the source.\n"
                       "At the end it prints predicted against actual and records both in a\n"
