@@ -33,3 +33,4 @@
 #include "dr-advisor.h"
 #include "dr-status.h"
 #include "dr-steer.h"
+#include "dr-calibration.h"

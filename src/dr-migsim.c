@@ -45,6 +45,26 @@ dr_mig_compression_to_string(DrMigCompression c)
     return (unsigned)c < DR_MIG_COMPRESSION_LAST ? compression_names[c] : "unknown";
 }
 
+static const char *const link_class_names[DR_MIG_LINK_CLASS_LAST] = {
+    "plain", "xbzrle", "multifd", "multifd-compressed",
+};
+
+const char *
+dr_mig_link_class_to_string(DrMigLinkClass cls)
+{
+    return (unsigned)cls < DR_MIG_LINK_CLASS_LAST ? link_class_names[cls] : "unknown";
+}
+
+DrMigLinkClass
+dr_mig_link_class(const DrMigSettings *s)
+{
+    if (s->parallel > 0)
+        return s->compression == DR_MIG_COMPRESSION_NONE ? DR_MIG_LINK_CLASS_MULTIFD
+                                                         : DR_MIG_LINK_CLASS_MULTIFD_COMPRESSED;
+    return s->compression == DR_MIG_COMPRESSION_XBZRLE ? DR_MIG_LINK_CLASS_XBZRLE
+                                                       : DR_MIG_LINK_CLASS_PLAIN;
+}
+
 void
 dr_mig_input_init(DrMigInput *in)
 {
@@ -177,6 +197,10 @@ dr_mig_check(const DrMigInput *in, const DrMigSettings *s, GError **error)
     for (size_t i = 0; !bad && i < DR_MIG_PLACEMENT_BINS; i++) {
         if (!share_ok(in->placement[i]))
             bad = "placement";
+    }
+    for (size_t i = 0; !bad && i < DR_MIG_LINK_CLASS_LAST; i++) {
+        if (!isfinite(in->link_factor[i]) || in->link_factor[i] < 0 || in->link_factor[i] > 16)
+            bad = "link_factor";
     }
     for (size_t i = 0; !bad && i < DR_PAGE_CODEC_LAST; i++) {
         if (!ratio_ok(in->page_ratio_first[i]))
@@ -435,7 +459,8 @@ dr_mig_predict(const DrMigInput *in, const DrMigSettings *s, DrMigPrediction *ou
                GError **error)
 {
     const double P = in->page_size;
-    const double B = in->bandwidth;
+    const double B = in->bandwidth * (in->link_factor[dr_mig_link_class(s)] > 0 ?
+                                      in->link_factor[dr_mig_link_class(s)] : 1.0);
     const double downtime_max = (double)s->max_downtime_ms / 1000.0;
     const double time_max = (double)s->max_time_ms / 1000.0;
     const double threshold = B * downtime_max;

@@ -61,6 +61,19 @@ typedef enum {
 
 const char *dr_mig_compression_to_string(DrMigCompression c);
 
+/* Kinds of migration whose link use differs: one stream, one stream
+ * with XBZRLE, multifd, multifd with compression. */
+typedef enum {
+    DR_MIG_LINK_CLASS_PLAIN,
+    DR_MIG_LINK_CLASS_XBZRLE,
+    DR_MIG_LINK_CLASS_MULTIFD,
+    DR_MIG_LINK_CLASS_MULTIFD_COMPRESSED,
+
+    DR_MIG_LINK_CLASS_LAST
+} DrMigLinkClass;
+
+const char *dr_mig_link_class_to_string(DrMigLinkClass cls);
+
 /* The length of the density map of the working set over guest RAM. */
 #define DR_MIG_PLACEMENT_BINS 64
 
@@ -128,6 +141,10 @@ typedef struct {
 
     /* the link */
     double bandwidth;           /* bytes/s */
+    /* What this host's migrations of each kind really moved per second
+     * of the bandwidth asked (dr-calibration.h); 0: not calibrated,
+     * taken as 1. */
+    double link_factor[DR_MIG_LINK_CLASS_LAST];
 } DrMigInput;
 
 void dr_mig_input_init(DrMigInput *in);
@@ -177,6 +194,8 @@ typedef struct {
     double postcopy_s;       /* time in postcopy, with postcopy */
     unsigned int uncertain;  /* DrMigUncertainty */
 } DrMigPrediction;
+
+DrMigLinkClass dr_mig_link_class(const DrMigSettings *s);
 
 /* Checks @in and @s; FALSE with @error naming the value that is wrong. */
 gboolean dr_mig_check(const DrMigInput *in, const DrMigSettings *s, GError **error);
