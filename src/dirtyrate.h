@@ -34,3 +34,4 @@
 #include "dr-status.h"
 #include "dr-steer.h"
 #include "dr-calibration.h"
+#include "dr-schedule.h"
