@@ -35,3 +35,4 @@
 #include "dr-steer.h"
 #include "dr-calibration.h"
 #include "dr-schedule.h"
+#include "dr-metrics.h"
