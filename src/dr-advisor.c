@@ -4,6 +4,7 @@
 #include <config.h>
 
 #include <string.h>
+#include <time.h>
 
 #include <glib/gi18n-lib.h>
 
@@ -37,6 +38,16 @@ dr_advisor_result_free(DrAdvisorResult *r)
     g_free(r);
 }
 
+static double
+thread_cpu_s(void)
+{
+    struct timespec ts;
+
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) < 0)
+        return 0;
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 double
 dr_advisor_encoder_speed(unsigned int ms)
 {
@@ -45,7 +56,7 @@ dr_advisor_encoder_speed(unsigned int ms)
     g_autofree uint8_t *cur = g_malloc(NPAGES * PAGE);
     uint8_t out[PAGE];
     uint64_t s = 0x2545f4914f6cdd1dULL, pages = 0;
-    gint64 start, end;
+    double start, now, end;
 
     for (size_t i = 0; i < NPAGES * PAGE; i += 8) {
         s ^= s << 13; s ^= s >> 7; s ^= s << 17;
@@ -56,14 +67,62 @@ dr_advisor_encoder_speed(unsigned int ms)
      * either way, which is what costs. */
     for (size_t p = 0; p < NPAGES; p++)
         cur[p * PAGE + (p * 97) % PAGE] ^= 0x5a;
-    start = g_get_monotonic_time();
-    end = start + (gint64)ms * 1000;
+    /* On this thread's CPU time, not the clock: how the model shares a
+     * busy host out is its business (dr-migsim.c), not this one's. */
+    start = thread_cpu_s();
+    end = start + ms / 1000.0;
     do {
         for (size_t p = 0; p < NPAGES; p++)
             (void)dr_xbzrle_encode(old + p * PAGE, cur + p * PAGE, PAGE, out, PAGE);
         pages += NPAGES;
-    } while (g_get_monotonic_time() < end);
-    return (double)pages * PAGE / ((double)(g_get_monotonic_time() - start) / 1e6);
+        now = thread_cpu_s();
+    } while (now < end && now > 0);
+    return now > start ? (double)pages * PAGE / (now - start) : 0;
+}
+
+/* The host's CPU time so far, ns: busy and idle (iowait counts as idle). */
+static gboolean
+node_cpu_time(virConnectPtr conn, uint64_t *busy, uint64_t *idle)
+{
+    int n = 0;
+    g_autofree virNodeCPUStatsPtr st = NULL;
+
+    *busy = *idle = 0;
+    if (virNodeGetCPUStats(conn, VIR_NODE_CPU_STATS_ALL_CPUS, NULL, &n, 0) < 0 || n <= 0 ||
+        n > 64)
+        return FALSE;
+    st = g_new0(virNodeCPUStats, n);
+    if (virNodeGetCPUStats(conn, VIR_NODE_CPU_STATS_ALL_CPUS, st, &n, 0) < 0)
+        return FALSE;
+    for (int i = 0; i < n; i++) {
+        if (g_str_equal(st[i].field, VIR_NODE_CPU_STATS_IDLE) ||
+            g_str_equal(st[i].field, VIR_NODE_CPU_STATS_IOWAIT))
+            *idle += st[i].value;
+        else if (g_str_equal(st[i].field, VIR_NODE_CPU_STATS_KERNEL) ||
+                 g_str_equal(st[i].field, VIR_NODE_CPU_STATS_USER))
+            *busy += st[i].value;
+    }
+    return *busy + *idle > 0;
+}
+
+/* CPUs' worth of the host busy over @ms, from libvirt's node
+ * statistics; -1 where the host does not give them. */
+static double
+host_busy_cpus(virConnectPtr conn, unsigned int cpus, unsigned int ms)
+{
+    uint64_t b0, i0, b1, i1;
+
+    if (!node_cpu_time(conn, &b0, &i0))
+        goto unknown;
+    g_usleep((gulong)ms * 1000);
+    if (!node_cpu_time(conn, &b1, &i1) || b1 < b0 || i1 < i0 || (b1 - b0) + (i1 - i0) == 0)
+        goto unknown;
+    return (double)cpus * (double)(b1 - b0) / (double)((b1 - b0) + (i1 - i0));
+
+ unknown:
+    virResetLastError();
+    g_debug("the host's CPU statistics are not available: its other load is taken as none");
+    return -1;
 }
 
 /* The vCPUs' CPU time so far, ns, summed. */
@@ -185,6 +244,13 @@ dr_advisor_run(DrMeasurePlan *plan, const DrAdvisorParams *params,
     t1 = g_get_monotonic_time();
     r->measure_s = (double)(t1 - t0) / 1e6;
     in.vcpu_busy = CLAMP((double)(cpu1 - cpu0) / 1e3 / (double)(t1 - t0) / in.vcpus, 0.0, 1.0);
+    /* What else keeps the host busy, now that our sampling is done: the
+     * migration's threads will share what is left. */
+    {
+        double busy = host_busy_cpus(conn, in.host_cpus, 500);
+        if (busy >= 0)
+            in.host_other_cpus = CLAMP(busy - in.vcpus * in.vcpu_busy, 0.0, (double)in.host_cpus);
+    }
 
     /* The compressibility sample saw the written set over its whole
      * span: one more point of the curve, with its own precision (a

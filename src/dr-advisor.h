@@ -61,8 +61,9 @@ DrAdvisorResult *dr_advisor_run(DrMeasurePlan *plan, const DrAdvisorParams *para
                                 DrAdvisorProgressFunc progress, void *opaque,
                                 GCancellable *cancellable, GError **error);
 
-/* Our XBZRLE encoder's speed on this host, page bytes per second, from
- * about @ms of encoding sparse deltas. */
+/* Our XBZRLE encoder's speed on this host, page bytes per second of
+ * this thread's CPU time, from about @ms of it encoding sparse deltas;
+ * 0 where the thread's CPU time cannot be read. */
 double dr_advisor_encoder_speed(unsigned int ms);
 
 G_END_DECLS

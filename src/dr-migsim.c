@@ -166,6 +166,9 @@ dr_mig_check(const DrMigInput *in, const DrMigSettings *s, GError **error)
         bad = "vcpus";
     else if (in->host_cpus == 0)
         bad = "host_cpus";
+    else if (!isfinite(in->host_other_cpus) || in->host_other_cpus < 0 ||
+             in->host_other_cpus > in->host_cpus)
+        bad = "host_other_cpus";
     else if (!share_ok(in->zero_fraction))
         bad = "zero_fraction";
     else if (!isfinite(in->vcpu_busy) || in->vcpu_busy > 1)
@@ -431,12 +434,13 @@ xbzrle_round(DrPageCache *cache, Stream *st, const DrMigInput *in, uint64_t n,
     sh->delta_bytes = DR_MIG_PAGE_OVERHEAD + DR_XBZRLE_DELTA_HEADER + enc;
 }
 
-/* The share of one host CPU each migration thread gets beside the guest. */
+/* The share of one host CPU each migration thread gets beside the guest
+ * and whatever else keeps the host busy. */
 static double
 thread_share(const DrMigInput *in, unsigned int threads)
 {
     double busy = in->vcpu_busy < 0 ? 1.0 : in->vcpu_busy;
-    double runnable = in->vcpus * busy + threads;
+    double runnable = in->host_other_cpus + in->vcpus * busy + threads;
     return MIN(1.0, in->host_cpus / runnable);
 }
 
@@ -463,7 +467,6 @@ dr_mig_predict(const DrMigInput *in, const DrMigSettings *s, DrMigPrediction *ou
                                       in->link_factor[dr_mig_link_class(s)] : 1.0);
     const double downtime_max = (double)s->max_downtime_ms / 1000.0;
     const double time_max = (double)s->max_time_ms / 1000.0;
-    const double threshold = B * downtime_max;
     gboolean xbzrle = s->compression == DR_MIG_COMPRESSION_XBZRLE;
     gboolean page_codec = s->compression == DR_MIG_COMPRESSION_ZSTD ||
                           s->compression == DR_MIG_COMPRESSION_ZLIB;
@@ -475,7 +478,7 @@ dr_mig_predict(const DrMigInput *in, const DrMigSettings *s, DrMigPrediction *ou
     XbzrleShares sh = { 1.0, 0, 0, 0, 0 };
     double t, d, bytes, pending, dirty_factor = 1.0, x = 0;
     double best_d = INFINITY, period_t = 0, period_dirty = 0, period_xfer = 0;
-    double cpu = 0, misses = 0, later_pages = 0;
+    double cpu = 0, misses = 0, later_pages = 0, achieved;
     unsigned int rounds = 1, stall = 0, high = 0;
     double nonzero = (1.0 - in->zero_fraction) * (double)in->ram_bytes / P;
     double zero = in->zero_fraction * (double)in->ram_bytes / P;
@@ -538,6 +541,10 @@ dr_mig_predict(const DrMigInput *in, const DrMigSettings *s, DrMigPrediction *ou
     t = DR_MIG_SETUP_S + d;
     period_t = d;
     period_xfer = bytes;
+    /* QEMU's switchover threshold is the wire bandwidth it just saw
+     * times the max downtime, set against the dirty pages' raw size:
+     * a compressed or CPU-bound round lowers it. */
+    achieved = d > 0 ? MIN(B, bytes / d) : B;
 
     if (s->postcopy) {
         /* Switch after the first pass; what was dirtied meanwhile moves
@@ -599,7 +606,7 @@ dr_mig_predict(const DrMigInput *in, const DrMigSettings *s, DrMigPrediction *ou
         }
         rounds++;
 
-        if (pending <= threshold) {
+        if (pending <= achieved * downtime_max) {
             /* Switchover: the rest goes with the guest stopped. */
             out->converges = t + dn <= time_max;
             out->downtime_s = dn + DR_MIG_SWITCHOVER_S;
@@ -636,6 +643,8 @@ dr_mig_predict(const DrMigInput *in, const DrMigSettings *s, DrMigPrediction *ou
         bytes += wire;
         period_t += dn;
         period_xfer += wire;
+        if (dn > 0)
+            achieved = MIN(B, wire / dn);
         d = dn;
     }
 

@@ -136,6 +136,11 @@ typedef struct {
     /* the source host */
     uint64_t host_free_bytes;   /* 0: not known */
     unsigned int host_cpus;
+    /* CPUs' worth of the host busy with other work than this guest's
+     * vCPUs (other guests, other processes), measured over a quiet
+     * moment; the migration's threads share what is left.  0: none, or
+     * not measured. */
+    double host_other_cpus;
     double xbzrle_encode_speed; /* page bytes/s one thread encodes; 0: not known */
     double page_codec_speed[DR_PAGE_CODEC_LAST]; /* per thread; 0: not known */
 

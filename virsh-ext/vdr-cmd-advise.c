@@ -186,6 +186,7 @@ advice_json(const char *name, const DrAdvisorResult *r, const DrMigParams *mp)
     vdr_json_add_double(b, "xbzrle_mean_delta_bytes", in->xbzrle_encoded);
     vdr_json_add_double(b, "overflow_fraction", in->overflow_fraction);
     vdr_json_add_int(b, "host_cpus", in->host_cpus);
+    vdr_json_add_double(b, "host_other_cpus", in->host_other_cpus);
     vdr_json_add_int(b, "host_free_bytes", (gint64)in->host_free_bytes);
     vdr_json_add_double(b, "xbzrle_encoder_bytes_per_s", in->xbzrle_encode_speed);
     /* multifd's codecs on whole pages; 0: not measured */
@@ -267,9 +268,9 @@ vdr_advice_print(FILE *out, const char *name, const DrAdvisorResult *r, const Dr
     else if (in->page_ratio_first[DR_PAGE_CODEC_ZSTD] > 0)
         fprintf(out, _("  zstd on whole pages: %1$.2f:1 for the first pass, %2$.2f:1 for changed pages\n"),
                 in->page_ratio_first[DR_PAGE_CODEC_ZSTD], in->page_ratio[DR_PAGE_CODEC_ZSTD]);
-    fprintf(out, _("  host: %1$u CPUs, %2$.0f MiB free; XBZRLE encoder %3$.0f MB/s; link %4$.1f MiB/s\n"),
-            in->host_cpus, (double)in->host_free_bytes / MIB, in->xbzrle_encode_speed / 1e6,
-            in->bandwidth / MIB);
+    fprintf(out, _("  host: %1$u CPUs, %2$.1f busy with other work, %3$.0f MiB free; XBZRLE encoder %4$.0f MB/s; link %5$.1f MiB/s\n"),
+            in->host_cpus, in->host_other_cpus, (double)in->host_free_bytes / MIB,
+            in->xbzrle_encode_speed / 1e6, in->bandwidth / MIB);
     fprintf(out, "%-14s %s\n", _("Plan:"), chosen);
     fprintf(out, "%-14s %s\n", _("Predicted:"), line);
     if (c->prediction.source_memory || c->prediction.source_cpu_s > 0.05)

@@ -129,8 +129,11 @@ test_sparse_none_does_not_converge(void)
 /* The same with a 512 MiB cache: round 2 misses everything (6.41 s);
  * round 3 hits all 65536 pages: 27 bytes each on the wire (0.042 s),
  * but encoding 256 MiB at 1 GB/s takes 0.268 s, in which 26.8 MiB are
- * dirtied; round 4 sends those in 0.028 s, leaving 2.8 MiB: the
- * switchover.  Total 25.65 + 6.41 + 0.268 + 0.028 + 0.003. */
+ * dirtied.  QEMU's threshold is now the wire rate it saw, 27 bytes per
+ * 4.1 us (6.6 MB/s), times 300 ms: 1.98 MB of dirty pages.  Round 4
+ * sends the 26.8 MiB in 0.028 s, leaving 2.8 MiB, still above; round 5
+ * sends those in 0.003 s, leaving 0.3 MiB: the switchover.
+ * Total 25.65 + 6.41 + 0.268 + 0.028 + 0.003 + 0.0003. */
 static void
 test_sparse_xbzrle_512(void)
 {
@@ -142,13 +145,19 @@ test_sparse_xbzrle_512(void)
     double d4 = 100 * MIB * r3;
     double r4 = d4 / 1e9;
     double d5 = 100 * MIB * r4;
+    double r5 = d5 / 1e9;
+    double d6 = 100 * MIB * r5;
+    double threshold = 27.0 / (4096 / 1e9) * 0.3;
 
     sparse(&in);
     predict(&in, &s, &p);
+    g_assert_cmpfloat(d5, >, threshold);
+    g_assert_cmpfloat(d6, <, threshold);
     g_assert_true(p.converges);
-    g_assert_cmpuint(p.rounds, ==, 5);
-    g_assert_cmpfloat_with_epsilon(p.total_s, SETUP_S + FIRST_PASS_S + r2 + r3 + r4 + d5 / 1e9, 0.01);
-    g_assert_cmpfloat_with_epsilon(p.downtime_s, d5 / 1e9 + DR_MIG_SWITCHOVER_S, 0.001);
+    g_assert_cmpuint(p.rounds, ==, 6);
+    g_assert_cmpfloat_with_epsilon(p.total_s, SETUP_S + FIRST_PASS_S + r2 + r3 + r4 + r5 + d6 / 1e9,
+                                   0.01);
+    g_assert_cmpfloat_with_epsilon(p.downtime_s, d6 / 1e9 + DR_MIG_SWITCHOVER_S, 0.001);
     g_assert_cmpuint(p.source_memory, ==, 512ULL << 20);
     g_assert_cmpfloat(p.source_cpu_s, >, r3);
 }
@@ -270,6 +279,66 @@ test_deterministic(void)
 
 /* The throttle slows a guest paced by the clock only once it takes more
  * than the guest used: busy 0.2 keeps its rate up to an 80% throttle. */
+/* QEMU sets the wire bandwidth it saw against the dirty pages' raw
+ * size.  With zstd at 4:1 and two threads of 20 MB/s, a round moves 40
+ * MB/s of pages but 10 MB/s on the wire: the switchover waits until the
+ * dirty pages fit in 10 MB/s x 300 ms, not in the link's 40 MiB/s. */
+static void
+test_zstd_cpu_bound_threshold(void)
+{
+    DrMigInput in;
+    DrMigSettings s = settings(DR_MIG_COMPRESSION_ZSTD, 0);
+    DrMigPrediction p;
+    double wire_rate = 2 * 20e6 / 4 * 4104 / 4096.0;
+
+    s.parallel = 2;
+    guest(&in);
+    in.vcpu_busy = 0;
+    in.dirty_rate = 5 * MIB;
+    in.wss_model = DR_WSS_MODEL_SATURATING_LINEAR;
+    in.wss_bytes = 64 * MIB;
+    in.wss_rate = 5 * MIB;
+    in.page_codec_speed[DR_PAGE_CODEC_ZSTD] = 20e6;
+    in.page_ratio_first[DR_PAGE_CODEC_ZSTD] = 4;
+    in.page_ratio[DR_PAGE_CODEC_ZSTD] = 4;
+    predict(&in, &s, &p);
+    g_assert_true(p.converges);
+    g_assert_cmpfloat(p.pending_bytes, <=, wire_rate * 0.3);
+    /* The first pass is CPU-bound: 1 GiB at 40 MB/s, 26.8 s, and the
+     * whole set is dirty.  Round 2 sends its 64 MiB in 1.68 s, leaving
+     * 8.4 MiB: under the link's 12 MiB, but over the wire's 3 MB, so
+     * round 3 sends them (0.22 s), and the 1.1 MiB left go in 0.028 s
+     * with the guest stopped. */
+    {
+        double r1 = 1073741824.0 / 40e6, r2 = 64 * MIB / 40e6;
+        double r3 = 5 * MIB * r2 / 40e6, r4 = 5 * MIB * r3 / 40e6;
+        g_assert_cmpfloat(5 * MIB * r2, >, wire_rate * 0.3);
+        g_assert_cmpfloat(5 * MIB * r2, <, 12 * MIB);
+        g_assert_cmpfloat_with_epsilon(p.total_s, SETUP_S + r1 + r2 + r3 + r4, 0.01);
+        g_assert_cmpfloat_with_epsilon(p.downtime_s, r4 + DR_MIG_SWITCHOVER_S, 0.002);
+    }
+
+    /* Two CPUs' worth of other work on the two-CPU host: the two
+     * threads get half a CPU each, so the first pass and round 2 take
+     * twice as long (53.7 + 3.36 s); three short rounds follow (the
+     * wire's threshold is halved too), 1.2 s in all. */
+    {
+        DrMigPrediction busy;
+        double r12 = 2 * (1073741824.0 + 64 * MIB) / 40e6;
+        in.host_other_cpus = 2;
+        predict(&in, &s, &busy);
+        g_assert_true(busy.converges);
+        g_assert_cmpfloat(busy.total_s, >, SETUP_S + r12 + 1.0);
+        g_assert_cmpfloat(busy.total_s, <, SETUP_S + r12 + 1.5);
+    }
+    {
+        g_autoptr(GError) err = NULL;
+        in.host_other_cpus = 3;
+        g_assert_false(dr_mig_predict(&in, &s, &p, &err));
+        g_assert_nonnull(strstr(err->message, "'host_other_cpus'"));
+    }
+}
+
 static void
 test_throttle_paced_guest(void)
 {
@@ -618,6 +687,7 @@ main(int argc, char **argv)
     g_test_add_func("/migsim/deterministic", test_deterministic);
     g_test_add_func("/migsim/zstd-first-pass-ratio", test_zstd_first_pass_ratio);
     g_test_add_func("/migsim/zstd-changed-ratio", test_zstd_changed_ratio);
+    g_test_add_func("/migsim/zstd-cpu-bound-threshold", test_zstd_cpu_bound_threshold);
     g_test_add_func("/migsim/throttle-paced", test_throttle_paced_guest);
     g_test_add_func("/migsim/check", test_check_refuses);
     g_test_add_func("/advice/idle", test_advise_idle);
