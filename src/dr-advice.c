@@ -143,6 +143,18 @@ grid_add(Grid *g, const DrMigSettings *s, GError **error)
                                  MIN(g->in->wss_bytes_high, (double)g->in->ram_bytes));
         stressed.wss_rate = MAX(stressed.wss_rate * DR_ADVICE_MARGIN, g->in->wss_rate_high);
         stressed.dirty_rate *= DR_ADVICE_MARGIN;
+        /* The codecs are sampled too: their ratios and speeds may be
+         * as far off. */
+        for (unsigned int k = 0; k < DR_PAGE_CODEC_LAST; k++) {
+            if (stressed.page_ratio_first[k] > 0)
+                stressed.page_ratio_first[k] = MAX(1.0, stressed.page_ratio_first[k] / DR_ADVICE_MARGIN);
+            if (stressed.page_ratio[k] > 0)
+                stressed.page_ratio[k] = MAX(1.0, stressed.page_ratio[k] / DR_ADVICE_MARGIN);
+            stressed.page_codec_speed[k] /= DR_ADVICE_MARGIN;
+        }
+        stressed.xbzrle_encode_speed /= DR_ADVICE_MARGIN;
+        stressed.xbzrle_encoded = MIN(stressed.xbzrle_encoded * DR_ADVICE_MARGIN,
+                                      (double)stressed.page_size);
         if (!dr_mig_predict(&stressed, &c.settings, &p, error))
             return FALSE;
         c.robust = p.converges;

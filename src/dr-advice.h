@@ -62,8 +62,9 @@ gboolean dr_advice_limits_from_policy(DrAdviceLimits *limits, const DrPolicy *po
 
 /* Measurements are estimates: a setting that converges is also tried
  * with the working set and its rate this much larger (the set at least
- * at the upper end of its 95% interval), and one that still converges
- * then is preferred. */
+ * at the upper end of its 95% interval), the codecs' ratios (down to
+ * 1:1) and speeds this much smaller and XBZRLE's deltas this much
+ * larger, and one that still converges then is preferred. */
 #define DR_ADVICE_MARGIN 1.25
 
 typedef struct {
