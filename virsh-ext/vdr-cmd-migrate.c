@@ -27,6 +27,7 @@
 
 #define MIB 1048576.0
 #define POLL_MS 250
+#define COMPLETED_TRIES 12
 
 static const VdrOptDef opts_migrate[] = {
     VDR_OPT_DEF_DOMAIN,
@@ -540,8 +541,18 @@ cmd_migrate(VdrControl *ctl, const VdrCmd *cmd, GError **error)
         ddom = virDomainLookupByName(dconn, virDomainGetName(dom));
     if (ddom && fol.suspended && virDomainResume(ddom) == 0)
         act(&fol, g_strdup(_("Guest resumed on the destination")));
-    if (ddom && job_snap(ddom, VIR_DOMAIN_JOB_STATS_COMPLETED, &done) && done.elapsed_ms) {
-        have_actual = TRUE;
+    /* The destination may still be closing its side of the job when the
+     * call returns: its completed statistics can take a moment to appear.
+     * They are kept for other clients (KEEP_COMPLETED). */
+    for (int i = 0; ddom && i < COMPLETED_TRIES && !have_actual; i++) {
+        if (i > 0)
+            g_usleep(POLL_MS * 1000);
+        have_actual = job_snap(ddom, VIR_DOMAIN_JOB_STATS_COMPLETED |
+                               VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED, &done) && done.elapsed_ms;
+    }
+    if (!have_actual)
+        g_debug("the destination gave no completed job statistics");
+    if (have_actual) {
         /* The destination counts what it received; rounds are the source's. */
         if (!done.iteration)
             done.iteration = last.iteration;
