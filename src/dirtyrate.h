@@ -32,6 +32,7 @@
 #include "dr-migparams.h"
 #include "dr-advisor.h"
 #include "dr-status.h"
+#include "dr-jobstats.h"
 #include "dr-steer.h"
 #include "dr-calibration.h"
 #include "dr-schedule.h"

@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include <glib.h>
+#include <libvirt/libvirt.h>
 
 G_BEGIN_DECLS
 
@@ -102,6 +103,11 @@ DrSteerActionKind dr_steer_feed(DrSteer *steer, const DrSteerSample *sample,
  * the cache and downtime follows only what took.  A failed action is
  * not offered again for the same round. */
 void dr_steer_applied(DrSteer *steer, const DrSteerAction *action, gboolean ok);
+
+/* Carries out @action on @dom through libvirt (dr-steerapply.c): the
+ * cache, the max downtime, postcopy, pausing or aborting.  FALSE with
+ * @error when libvirt refused. */
+gboolean dr_steer_apply(virDomainPtr dom, const DrSteerAction *action, GError **error);
 
 /* One translated line with the numbers, for a log or a terminal. */
 char *dr_steer_action_describe(const DrSteerAction *action);

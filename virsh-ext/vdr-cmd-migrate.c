@@ -16,6 +16,7 @@
 #include "dr-advisor.h"
 #include "dr-error.h"
 #include "dr-errorpriv.h"
+#include "dr-jobstats.h"
 #include "dr-migparams.h"
 #include "dr-status.h"
 #include "dr-steer.h"
@@ -106,38 +107,6 @@ job_done(MigrateJob *j)
     return d;
 }
 
-/* What the running job says, from virDomainGetJobStats. */
-typedef struct {
-    gboolean active;
-    unsigned long long elapsed_ms, remaining, total, processed, iteration;
-    unsigned long long xbzrle_pages, xbzrle_misses, xbzrle_cache, downtime_ms;
-} JobSnap;
-
-static gboolean
-job_snap(virDomainPtr dom, unsigned int flags, JobSnap *s)
-{
-    virTypedParameterPtr params = NULL;
-    int nparams = 0, type = 0;
-
-    memset(s, 0, sizeof(*s));
-    if (virDomainGetJobStats(dom, &type, &params, &nparams, flags) < 0)
-        return FALSE;
-    s->active = type != VIR_DOMAIN_JOB_NONE;
-    virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_TIME_ELAPSED, &s->elapsed_ms);
-    virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_MEMORY_REMAINING, &s->remaining);
-    virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_MEMORY_TOTAL, &s->total);
-    if (virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_MEMORY_PROCESSED, &s->processed) <= 0)
-        virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_DATA_PROCESSED, &s->processed);
-    virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_MEMORY_ITERATION, &s->iteration);
-    virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_COMPRESSION_PAGES, &s->xbzrle_pages);
-    virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_COMPRESSION_CACHE_MISSES,
-                            &s->xbzrle_misses);
-    virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_COMPRESSION_CACHE, &s->xbzrle_cache);
-    virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_DOWNTIME, &s->downtime_ms);
-    virTypedParamsFree(params, nparams);
-    return TRUE;
-}
-
 typedef struct {
     VdrControl *ctl;
     gboolean progress;
@@ -170,46 +139,28 @@ when_exceeded(const char *policy)
 static gboolean
 steer_apply(Follow *f, virDomainPtr dom, const DrSteerAction *action)
 {
-    int rc = -1;
+    g_autoptr(GError) err = NULL;
 
-    switch (action->kind) {
-    case DR_STEER_ACTION_GROW_CACHE:
-        rc = virDomainMigrateSetCompressionCache(dom, action->value, 0);
-        break;
-    case DR_STEER_ACTION_RAISE_DOWNTIME:
-        rc = virDomainMigrateSetMaxDowntime(dom, action->value, 0);
-        break;
-    case DR_STEER_ACTION_POSTCOPY:
-        rc = virDomainMigrateStartPostCopy(dom, 0);
-        break;
-    case DR_STEER_ACTION_SUSPEND:
-        if ((rc = virDomainSuspend(dom)) == 0)
-            f->suspended = TRUE;
-        break;
-    case DR_STEER_ACTION_ABORT:
-        if ((rc = virDomainAbortJob(dom)) == 0)
-            f->timed_out = TRUE;
-        break;
-    case DR_STEER_ACTION_NONE:
+    if (!dr_steer_apply(dom, action, &err)) {
+        g_debug("%s", err->message);
         return FALSE;
     }
-    if (rc == 0) {
-        act(f, dr_steer_action_describe(action));
-    } else {
-        g_autofree char *msg = dr_error_libvirt_last(NULL);
-        g_debug("steering action %u failed: %s", (unsigned int)action->kind, msg);
-    }
-    return rc == 0;
+    if (action->kind == DR_STEER_ACTION_SUSPEND)
+        f->suspended = TRUE;
+    if (action->kind == DR_STEER_ACTION_ABORT)
+        f->timed_out = TRUE;
+    act(f, dr_steer_action_describe(action));
+    return TRUE;
 }
 
 /* Follows the job until the thread ends, steering it by dr-steer.h's
  * rules; Ctrl-C aborts it. */
 static void
-follow(Follow *f, MigrateJob *j, const DrAdvice *a, JobSnap *last)
+follow(Follow *f, MigrateJob *j, const DrAdvice *a, DrJobStats *last)
 {
     const DrMigSettings *s = &a->candidates[a->chosen].settings;
     gboolean downtime_set = FALSE, postcopy_started = FALSE, aborting = FALSE;
-    unsigned long long prev_pages = 0, prev_misses = 0;
+    DrJobStats prev = { 0 };
     DrSteerConfig cfg = { 0 };
     DrSteerSample smp = { 0 };
     g_autoptr(DrSteer) steer = NULL;
@@ -229,7 +180,7 @@ follow(Follow *f, MigrateJob *j, const DrAdvice *a, JobSnap *last)
 
     while (!job_done(j)) {
         DrSteerAction action;
-        JobSnap snap;
+        DrJobStats snap;
         gboolean have_snap;
 
         g_usleep(POLL_MS * 1000);
@@ -242,7 +193,7 @@ follow(Follow *f, MigrateJob *j, const DrAdvice *a, JobSnap *last)
                 act(f, g_strdup_printf(_("Interrupted, but the abort failed: %s"), msg));
             }
         }
-        have_snap = job_snap(j->dom, 0, &snap) && snap.active;
+        have_snap = dr_job_stats_get(j->dom, 0, &snap) && snap.active;
         /* Max time is kept by the wall clock, stats or not. */
         smp.elapsed_ms = (uint64_t)((g_get_monotonic_time() - start) / 1000);
         if (have_snap) {
@@ -283,9 +234,7 @@ follow(Follow *f, MigrateJob *j, const DrAdvice *a, JobSnap *last)
             fputc('\r', f->ctl->err);
             if (cfg.xbzrle) {
                 /* libvirt has no rate: deltas of its counters per poll. */
-                unsigned long long dp = snap.xbzrle_pages - MIN(prev_pages, snap.xbzrle_pages);
-                unsigned long long dm = snap.xbzrle_misses - MIN(prev_misses, snap.xbzrle_misses);
-                double miss = dp + dm ? (double)dm / (double)(dp + dm) : 0;
+                double miss = dr_job_stats_miss_rate(&prev, &snap);
                 fprintf(f->ctl->err, _("Migration: [%1$3.0f %%] round %2$llu, XBZRLE cache misses %3$.0f%% "),
                         done, snap.iteration, miss * 100);
             } else {
@@ -293,8 +242,7 @@ follow(Follow *f, MigrateJob *j, const DrAdvice *a, JobSnap *last)
             }
             fflush(f->ctl->err);
         }
-        prev_pages = snap.xbzrle_pages;
-        prev_misses = snap.xbzrle_misses;
+        prev = snap;
     }
     if (f->progress && !f->json) {
         fputs("\r\033[K", f->ctl->err);
@@ -303,7 +251,7 @@ follow(Follow *f, MigrateJob *j, const DrAdvice *a, JobSnap *last)
 }
 
 static void
-print_outcome(FILE *out, const DrMigPrediction *p, const JobSnap *actual, gboolean have_actual,
+print_outcome(FILE *out, const DrMigPrediction *p, const DrJobStats *actual, gboolean have_actual,
               double wall_s)
 {
     fprintf(out, "%s\n", _("Predicted against actual:"));
@@ -321,7 +269,7 @@ print_outcome(FILE *out, const DrMigPrediction *p, const JobSnap *actual, gboole
 
 static JsonNode *
 outcome_json(const char *name, const DrAdvice *a, const DrMigParams *mp, gboolean migrated,
-             const char *outcome, const JobSnap *actual, gboolean have_actual, GPtrArray *actions)
+             const char *outcome, const DrJobStats *actual, gboolean have_actual, GPtrArray *actions)
 {
     const DrAdviceCandidate *c = &a->candidates[a->chosen];
     g_autoptr(JsonBuilder) b = json_builder_new();
@@ -402,7 +350,7 @@ cmd_migrate(VdrControl *ctl, const VdrCmd *cmd, GError **error)
     const DrAdviceCandidate *c;
     MigrateJob job = { 0 };
     GThread *thread;
-    JobSnap last = { 0 }, done = { 0 };
+    DrJobStats last = { 0 }, done = { 0 };
     gboolean have_actual = FALSE;
     Follow fol = { ctl, FALSE, json, actions, NULL, FALSE, FALSE };
     struct sigaction sa = { 0 }, old_sa;
@@ -547,7 +495,7 @@ cmd_migrate(VdrControl *ctl, const VdrCmd *cmd, GError **error)
     for (int i = 0; ddom && i < COMPLETED_TRIES && !have_actual; i++) {
         if (i > 0)
             g_usleep(POLL_MS * 1000);
-        have_actual = job_snap(ddom, VIR_DOMAIN_JOB_STATS_COMPLETED |
+        have_actual = dr_job_stats_get(ddom, VIR_DOMAIN_JOB_STATS_COMPLETED |
                                VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED, &done) && done.elapsed_ms;
     }
     if (!have_actual)
