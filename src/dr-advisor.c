@@ -278,6 +278,8 @@ dr_advisor_run(DrMeasurePlan *plan, const DrAdvisorParams *params,
 
     in.host_free_bytes = virNodeGetFreeMemory(conn);
     in.xbzrle_encode_speed = dr_advisor_encoder_speed(20);
+    if (params->calibration)
+        dr_calibration_apply(params->calibration, &in);
     dr_mig_input_set_wss(&in, r->wss);
     dr_mig_input_set_compress(&in, r->compress);
     /* The shortest period's rate: the page-sampling measurement of 1 s. */

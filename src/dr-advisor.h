@@ -13,6 +13,7 @@
 #include <libvirt/libvirt.h>
 
 #include "dr-advice.h"
+#include "dr-calibration.h"
 #include "dr-compress.h"
 #include "dr-measureplan.h"
 #include "dr-policy.h"
@@ -27,6 +28,7 @@ typedef struct {
     uint64_t max_downtime_ms;       /* 0: the policy's limits.max-downtime */
     virConnectPtr dest;             /* (nullable) the destination, to check */
     const char *schema_dir;         /* (nullable) for the policy */
+    const DrCalibration *calibration; /* (nullable) this host's history */
 } DrAdvisorParams;
 
 void dr_advisor_params_init(DrAdvisorParams *params);

@@ -3,6 +3,7 @@
  */
 #include <config.h>
 
+#include <math.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -46,17 +47,30 @@ set_namespace(xmlNode *n, xmlNs *ns)
     }
 }
 
-char *
-dr_status_append(const char *old, const DrStatusMigration *m)
+static void
+set_double(xmlNode *n, const char *name, double v, const char *fmt)
+{
+    char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+    if (isnan(v))
+        return;
+    g_ascii_formatd(buf, sizeof(buf), fmt, v);
+    xmlSetProp(n, (const xmlChar *)name, (const xmlChar *)buf);
+}
+
+static char *
+stamp_of(GDateTime *t)
+{
+    g_autoptr(GDateTime) now = t ? g_date_time_ref(t) : g_date_time_new_now_utc();
+    return g_date_time_format_iso8601(now);
+}
+
+/* @old as a document whose root is our <status>, or a new one. */
+static xmlDoc *
+status_load(const char *old)
 {
     xmlDoc *doc = NULL;
-    xmlNode *root = NULL, *mig;
-    xmlNs *ns;
-    xmlChar *out = NULL;
-    int len = 0, count = 0;
-    g_autoptr(GDateTime) now = m->time ? g_date_time_ref(m->time) : g_date_time_new_now_utc();
-    g_autofree char *stamp = g_date_time_format_iso8601(now);
-    char *ret;
+    xmlNode *root = NULL;
 
     if (old) {
         doc = xmlReadMemory(old, (int)strlen(old), "status.xml", NULL,
@@ -79,17 +93,48 @@ dr_status_append(const char *old, const DrStatusMigration *m)
             g_debug("status element not readable: replaced");
             xmlFreeDoc(doc);
             doc = NULL;
-            root = NULL;
         }
     }
     if (!doc) {
+        xmlNs *ns;
         doc = xmlNewDoc((const xmlChar *)"1.0");
         root = xmlNewNode(NULL, (const xmlChar *)"status");
         ns = xmlNewNs(root, (const xmlChar *)DR_STATUS_NS, NULL);
         xmlSetNs(root, ns);
         xmlDocSetRootElement(doc, root);
     }
-    ns = root->ns;
+    return doc;
+}
+
+/* The root element as text; frees @doc. */
+static char *
+status_dump(xmlDoc *doc)
+{
+    xmlBuffer *buf = xmlBufferCreate();
+    char *ret;
+
+    xmlNodeDump(buf, doc, xmlDocGetRootElement(doc), 0, 0);
+    ret = g_strndup((const char *)xmlBufferContent(buf), (gsize)xmlBufferLength(buf));
+    xmlBufferFree(buf);
+    xmlFreeDoc(doc);
+    return ret;
+}
+
+static gboolean
+is_element(const xmlNode *n, const char *name)
+{
+    return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
+}
+
+char *
+dr_status_append(const char *old, const DrStatusMigration *m)
+{
+    xmlDoc *doc = status_load(old);
+    xmlNode *root = xmlDocGetRootElement(doc), *mig;
+    xmlNs *ns = root->ns;
+    g_autofree char *stamp = stamp_of(m->time);
+    int count = 0;
+
     mig = xmlNewChild(root, ns, (const xmlChar *)"migration", NULL);
     xmlSetProp(mig, (const xmlChar *)"time", (const xmlChar *)stamp);
     xmlSetProp(mig, (const xmlChar *)"plan", (const xmlChar *)(m->plan ? m->plan : ""));
@@ -99,39 +144,74 @@ dr_status_append(const char *old, const DrStatusMigration *m)
     figures(mig, "predicted", &m->predicted, TRUE);
     if (m->have_actual)
         figures(mig, "actual", &m->actual, FALSE);
+    for (size_t i = 0; m->actions && m->actions[i]; i++) {
+        /* xmlNewTextChild escapes the text. */
+        xmlNewTextChild(mig, ns, (const xmlChar *)"action", (const xmlChar *)m->actions[i]);
+    }
 
-    /* Keep the newest. */
+    /* Keep the newest migrations. */
     for (xmlNode *c = root->children; c; c = c->next)
-        count += c->type == XML_ELEMENT_NODE;
+        count += is_element(c, "migration");
     for (xmlNode *c = root->children, *next; c && count > DR_STATUS_MIGRATIONS_MAX; c = next) {
         next = c->next;
-        if (c->type != XML_ELEMENT_NODE)
+        if (!is_element(c, "migration"))
             continue;
         xmlUnlinkNode(c);
         xmlFreeNode(c);
         count--;
     }
-    {
-        xmlBuffer *buf = xmlBufferCreate();
-        xmlNodeDump(buf, doc, root, 0, 0);
-        out = xmlStrdup(xmlBufferContent(buf));
-        len = xmlBufferLength(buf);
-        xmlBufferFree(buf);
-    }
-    ret = g_strndup((const char *)out, (gsize)len);
-    xmlFree(out);
-    xmlFreeDoc(doc);
-    return ret;
+    return status_dump(doc);
 }
 
-gboolean
-dr_status_add_migration(virDomainPtr dom, const DrStatusMigration *m, unsigned int flags,
-                        GError **error)
+char *
+dr_status_set_measurement(const char *old, const DrStatusMeasurement *m)
 {
-    g_autofree char *old = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, DR_STATUS_NS, flags);
-    g_autofree char *xml = NULL;
+    xmlDoc *doc = status_load(old);
+    xmlNode *root = xmlDocGetRootElement(doc), *meas;
+    xmlNs *ns = root->ns;
+    g_autofree char *stamp = stamp_of(m->time);
 
-    if (!old) {
+    for (xmlNode *c = root->children, *next; c; c = next) {
+        next = c->next;
+        if (is_element(c, "measurement")) {
+            xmlUnlinkNode(c);
+            xmlFreeNode(c);
+        }
+    }
+    meas = xmlNewNode(ns, (const xmlChar *)"measurement");
+    if (root->children)
+        xmlAddPrevSibling(root->children, meas);
+    else
+        xmlAddChild(root, meas);
+    xmlSetProp(meas, (const xmlChar *)"time", (const xmlChar *)stamp);
+    set_double(meas, "dirty-rate", m->dirty_rate, "%.0f");
+    set_double(meas, "dirty-rate-low", m->dirty_rate_low, "%.0f");
+    set_double(meas, "dirty-rate-high", m->dirty_rate_high, "%.0f");
+    set_double(meas, "working-set", m->wss_bytes, "%.0f");
+    if (m->wss_model)
+        xmlSetProp(meas, (const xmlChar *)"model", (const xmlChar *)m->wss_model);
+    set_double(meas, "xbzrle-ratio", m->xbzrle_ratio, "%.2f");
+    set_double(meas, "changed", m->changed, "%.3f");
+    if (m->plan) {
+        xmlNode *adv = xmlNewChild(meas, ns, (const xmlChar *)"advice", NULL);
+        xmlSetProp(adv, (const xmlChar *)"plan", (const xmlChar *)m->plan);
+        set_double(adv, "bandwidth", m->bandwidth, "%.0f");
+        xmlSetProp(adv, (const xmlChar *)"converges",
+                   (const xmlChar *)(m->predicted.converges ? "yes" : "no"));
+        set_u64(adv, "total-ms", m->predicted.total_ms);
+        set_u64(adv, "downtime-ms", m->predicted.downtime_ms);
+        set_u64(adv, "bytes", m->predicted.bytes);
+        set_u64(adv, "rounds", m->predicted.rounds);
+    }
+    return status_dump(doc);
+}
+
+/* The domain's status element as text, or NULL (no error) when it has none. */
+static gboolean
+status_read(virDomainPtr dom, unsigned int flags, char **old, GError **error)
+{
+    *old = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, DR_STATUS_NS, flags);
+    if (!*old) {
         int code = 0;
         g_autofree char *msg = dr_error_libvirt_last(&code);
         if (code != VIR_ERR_NO_DOMAIN_METADATA) {
@@ -141,11 +221,42 @@ dr_status_add_migration(virDomainPtr dom, const DrStatusMigration *m, unsigned i
             return FALSE;
         }
     }
-    xml = dr_status_append(old, m);
+    return TRUE;
+}
+
+static gboolean
+status_write(virDomainPtr dom, const char *xml, unsigned int flags, GError **error)
+{
     if (virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, xml, DR_STATUS_PREFIX,
                              DR_STATUS_NS, flags) < 0) {
         dr_error_set_libvirt_domain(error, dom, _("its status was written"));
         return FALSE;
     }
     return TRUE;
+}
+
+gboolean
+dr_status_publish_measurement(virDomainPtr dom, const DrStatusMeasurement *m, unsigned int flags,
+                              GError **error)
+{
+    g_autofree char *old = NULL;
+    g_autofree char *xml = NULL;
+
+    if (!status_read(dom, flags, &old, error))
+        return FALSE;
+    xml = dr_status_set_measurement(old, m);
+    return status_write(dom, xml, flags, error);
+}
+
+gboolean
+dr_status_add_migration(virDomainPtr dom, const DrStatusMigration *m, unsigned int flags,
+                        GError **error)
+{
+    g_autofree char *old = NULL;
+    g_autofree char *xml = NULL;
+
+    if (!status_read(dom, flags, &old, error))
+        return FALSE;
+    xml = dr_status_append(old, m);
+    return status_write(dom, xml, flags, error);
 }

@@ -15,7 +15,17 @@
  *     ...
  *   </status>
  *
- * The newest DR_STATUS_MIGRATIONS_MAX migrations are kept.
+ * The newest DR_STATUS_MIGRATIONS_MAX migrations are kept.  The daemon
+ * adds, first, its latest measurement and the advice made from it:
+ *
+ *     <measurement time="..." dirty-rate="8388608" dirty-rate-low="..."
+ *                  dirty-rate-high="..." working-set="..." model="exponential"
+ *                  xbzrle-ratio="6.2" changed="0.31">
+ *       <advice plan="xbzrle 256MiB" bandwidth="41943040" converges="yes"
+ *               total-ms="15600" downtime-ms="20" bytes="648904035" rounds="5"/>
+ *     </measurement>
+ *
+ * which each new one replaces.  schemas/status.rng is the grammar.
  */
 #pragma once
 
@@ -47,7 +57,23 @@ typedef struct {
     DrStatusFigures predicted;
     gboolean have_actual;
     DrStatusFigures actual;
+    const char *const *actions; /* (nullable): NULL-terminated, what steering did */
 } DrStatusMigration;
+
+/* The daemon's latest numbers for a domain; NAN (or NULL) where not known. */
+typedef struct {
+    GDateTime *time;          /* (nullable): now */
+    double dirty_rate;        /* bytes/s */
+    double dirty_rate_low;    /* its 95% interval */
+    double dirty_rate_high;
+    double wss_bytes;         /* the writable working set */
+    const char *wss_model;    /* dr_wss_model_to_string() */
+    double xbzrle_ratio;      /* page bytes / XBZRLE bytes */
+    double changed;           /* share of sampled pages that changed */
+    const char *plan;         /* (nullable): no advice */
+    double bandwidth;         /* bytes/s the advice assumed */
+    DrStatusFigures predicted;
+} DrStatusMeasurement;
 
 /**
  * dr_status_add_migration:
@@ -64,5 +90,19 @@ gboolean dr_status_add_migration(virDomainPtr dom, const DrStatusMigration *m,
 
 /* The status element as text with @m appended to @old (nullable). */
 char *dr_status_append(const char *old, const DrStatusMigration *m);
+
+/* The status element as text with @m in place of @old's measurement. */
+char *dr_status_set_measurement(const char *old, const DrStatusMeasurement *m);
+
+/**
+ * dr_status_publish_measurement:
+ * @flags: VIR_DOMAIN_AFFECT_*
+ *
+ * Puts @m in the domain's status element, keeping its migrations.
+ *
+ * Returns: FALSE with @error when libvirt refuses.
+ */
+gboolean dr_status_publish_measurement(virDomainPtr dom, const DrStatusMeasurement *m,
+                                       unsigned int flags, GError **error);
 
 G_END_DECLS

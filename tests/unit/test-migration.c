@@ -4,6 +4,7 @@
  */
 #include <config.h>
 
+#include <math.h>
 #include <string.h>
 
 #include <libxml/relaxng.h>
@@ -255,6 +256,74 @@ test_status_history(void)
     }
 }
 
+/* The daemon's measurement: first, replaced by the next, the migrations
+ * kept; unknown figures left out; steering actions escaped. */
+static void
+test_status_measurement(void)
+{
+    g_autoptr(GDateTime) t = g_date_time_new_utc(2026, 11, 23, 10, 0, 0);
+    DrStatusMeasurement me = { 0 };
+    DrStatusMigration m = { 0 };
+    const char *actions[] = { "Round 3: cache 64 MiB -> 128 MiB <missed 80%>", NULL };
+    g_autofree char *xml = NULL;
+    g_autofree char *xml2 = NULL;
+    g_autofree char *xml3 = NULL;
+
+    m.time = t;
+    m.plan = "observed";
+    m.outcome = "failed";
+    m.actions = actions;
+    xml = dr_status_append(NULL, &m);
+    g_assert_nonnull(strstr(xml, "<action>Round 3: cache 64 MiB -&gt; 128 MiB &lt;missed 80%&gt;</action>"));
+    assert_status_valid(xml);
+
+    me.time = t;
+    me.dirty_rate = 8388608;
+    me.dirty_rate_low = 7000000.4;
+    me.dirty_rate_high = 9000000;
+    me.wss_bytes = NAN;
+    me.wss_model = NULL;
+    me.xbzrle_ratio = 6.25;
+    me.changed = NAN;
+    me.plan = "xbzrle 256MiB";
+    me.bandwidth = 41943040;
+    me.predicted.converges = TRUE;
+    me.predicted.total_ms = 15600;
+    me.predicted.downtime_ms = 20;
+    me.predicted.bytes = 1000;
+    me.predicted.rounds = 5;
+    xml2 = dr_status_set_measurement(xml, &me);
+    g_assert_true(g_str_has_prefix(xml2,
+        "<status xmlns=\"https://virt-dirtyrate.org/xmlns/status/1\">"
+        "<measurement time=\"2026-11-23T10:00:00Z\" dirty-rate=\"8388608\" "
+        "dirty-rate-low=\"7000000\" dirty-rate-high=\"9000000\" xbzrle-ratio=\"6.25\">"
+        "<advice plan=\"xbzrle 256MiB\" bandwidth=\"41943040\" converges=\"yes\" "
+        "total-ms=\"15600\" downtime-ms=\"20\" bytes=\"1000\" rounds=\"5\"/></measurement>"
+        "<migration "));
+    assert_status_valid(xml2);
+
+    /* The next replaces it; without advice there is no <advice>. */
+    me.plan = NULL;
+    me.dirty_rate = 1;
+    me.wss_bytes = 2e6;
+    me.wss_model = "exponential";
+    xml3 = dr_status_set_measurement(xml2, &me);
+    g_assert_null(strstr(xml3, "8388608"));
+    g_assert_null(strstr(xml3, "<advice"));
+    g_assert_nonnull(strstr(xml3, "working-set=\"2000000\" model=\"exponential\""));
+    g_assert_nonnull(strstr(xml3, "outcome=\"failed\""));
+    assert_status_valid(xml3);
+
+    /* Ten more migrations: the measurement is not pruned with them. */
+    for (int i = 0; i < 12; i++) {
+        g_autofree char *next = dr_status_append(xml3, &m);
+        g_free(xml3);
+        xml3 = g_steal_pointer(&next);
+    }
+    g_assert_nonnull(strstr(xml3, "<measurement "));
+    assert_status_valid(xml3);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -263,5 +332,6 @@ main(int argc, char **argv)
     g_test_add_func("/migparams/zero-bandwidth", test_params_refuse_zero_bandwidth);
     g_test_add_func("/migcaps/versions", test_caps);
     g_test_add_func("/status/history", test_status_history);
+    g_test_add_func("/status/measurement", test_status_measurement);
     return g_test_run();
 }
