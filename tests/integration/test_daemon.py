@@ -1,0 +1,248 @@
+"""virt-dirtyrated on the real test bed: it publishes status metadata that
+plain virsh reads, serves valid Prometheus text on its endpoint (parsed
+here), keeps serving beside malformed and idle connections, survives a
+libvirtd restart, a guest destroyed mid-measurement and a bad reload, and
+stops cleanly on SIGTERM.  One guest (two for the destroy case), booted
+once for the module: the bed's time is counted in CI."""
+import os
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import pytest
+
+import drtestbed
+from conftest import TOP_BUILDDIR, TOP_SRCDIR
+
+DAEMON = os.path.join(TOP_BUILDDIR, "src", "daemon", "virt-dirtyrated")
+STATUS_NS = "https://virt-dirtyrate.org/xmlns/status/1"
+# A TCG guest's measurement (1 s rate, 1 s + 2 s working set, the
+# compressibility sample) takes ~10 s; on a loaded machine far more.
+WAIT_S = 180
+
+METRIC_LINE = re.compile(
+    r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*"'
+    r'(,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*")*)?\})? '
+    r'(?P<value>-?[0-9.eE+-]+|NaN|\+Inf|-Inf)( -?[0-9]+)?$')
+
+
+def parse_prometheus(text):
+    """The text format's samples as {(name, labels): value}; fails on any
+    line that is not a comment, a HELP/TYPE line or a valid sample."""
+    samples = {}
+    typed = set()
+    for line in text.splitlines():
+        if not line:
+            continue
+        if line.startswith("# HELP ") or line.startswith("# TYPE "):
+            parts = line.split(" ", 3)
+            assert len(parts) >= 3, line
+            if parts[1] == "TYPE":
+                assert parts[3] in ("gauge", "counter", "untyped", "histogram", "summary"), line
+                typed.add(parts[2])
+            continue
+        assert not line.startswith("#") or line.startswith("# "), line
+        if line.startswith("#"):
+            continue
+        m = METRIC_LINE.match(line)
+        assert m, f"not a Prometheus sample: {line!r}"
+        labels = tuple(sorted(re.findall(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"',
+                                         m.group(3) or "")))
+        samples[(m.group(1), labels)] = float(m.group("value"))
+    return samples, typed
+
+
+class Daemon:
+    def __init__(self, port, state_dir, extra=()):
+        self.port = port
+        self.log = tempfile.NamedTemporaryFile(prefix="vdd-", suffix=".log", delete=False)
+        self.conf = os.path.join(state_dir, "virt-dirtyrated.conf")
+        with open(self.conf, "w") as f:
+            f.write("[libvirt]\nuri=%s\nreconnect-max=2s\n"
+                    "[measure]\nwss-max-seconds=2\njitter=0%%\n"
+                    "[metrics]\nlisten=127.0.0.1:%d\n"
+                    "[daemon]\nstate-dir=%s\n" % (drtestbed.SOURCE_URI, port, state_dir))
+        env = dict(os.environ, LANG="C", LC_ALL="C", G_MESSAGES_DEBUG="virt-dirtyrated",
+                   DR_SCHEMA_DIR=os.path.join(TOP_SRCDIR, "schemas"))
+        self.proc = subprocess.Popen([DAEMON, "--config", self.conf] + list(extra),
+                                     stdout=self.log, stderr=subprocess.STDOUT, env=env)
+
+    def text(self):
+        with open(self.log.name, errors="replace") as f:
+            return f.read()
+
+    def wait_log(self, pattern, timeout=WAIT_S, start=0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, f"the daemon died:\n{self.text()}"
+            m = re.search(pattern, self.text()[start:])
+            if m:
+                return m
+            time.sleep(0.5)
+        raise AssertionError(f"no {pattern!r} in the daemon's log:\n{self.text()}")
+
+    def metrics(self):
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=10) as r:
+            assert r.status == 200
+            assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+            return r.read().decode()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                return self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError(f"SIGTERM did not stop the daemon:\n{self.text()}")
+        return self.proc.returncode
+
+
+def status_xml(name):
+    r = subprocess.run(["virsh", "-c", drtestbed.SOURCE_URI, "metadata", name, "--uri", STATUS_NS],
+                       capture_output=True, text=True)
+    return r.stdout if r.returncode == 0 else ""
+
+
+def set_policy(vdr, name, *settings):
+    args = []
+    for s in settings:
+        args += ["--set", s]
+    r = vdr("domdirtyrate-policy", name, "--live", *args)
+    assert r.returncode == 0, r.stderr
+
+
+@pytest.fixture(scope="module")
+def daemon_guest(testbed):
+    g = testbed.boot_guest(drtestbed.Workload(wss_mib=32, rate=2048), memory_mib=256, vcpus=1)
+    g.wait_ready()
+    yield g
+    g.destroy()
+
+
+def test_daemon_publishes_serves_and_survives(testbed, daemon_guest, vdr, free_port, tmp_path):
+    g = daemon_guest
+    set_policy(vdr, g.name, "measure.every=5s", "network.bandwidth=40MiB/s")
+    d = Daemon(free_port(), str(tmp_path))
+    try:
+        # 1. Published in the live metadata, read with plain virsh.
+        d.wait_log(rf"Monitoring domain '{g.name}'")
+        deadline = time.monotonic() + WAIT_S
+        xml = ""
+        while time.monotonic() < deadline and "<advice " not in xml:
+            assert d.proc.poll() is None, d.text()
+            time.sleep(1)
+            xml = status_xml(g.name)
+        assert "<measurement " in xml and "<advice " in xml, (xml, d.text())
+        rate = float(re.search(r'dirty-rate="([0-9.]+)"', xml).group(1))
+        low = float(re.search(r'dirty-rate-low="([0-9.]+)"', xml).group(1))
+        high = float(re.search(r'dirty-rate-high="([0-9.]+)"', xml).group(1))
+        # Page sampling on a small guest may see no dirty page in 1 s:
+        # the interval says how much it could be.
+        assert 0 <= low <= rate <= high and high > 0, xml
+        wss = float(re.search(r'working-set="([0-9.]+)"', xml).group(1))
+        assert wss > 0, xml
+        # The grammar holds what the daemon wrote.
+        with tempfile.NamedTemporaryFile("w", suffix=".xml") as f:
+            f.write(xml.replace("<status", f'<status xmlns="{STATUS_NS}"', 1)
+                    if "xmlns=" not in xml.split(">", 1)[0] else xml)
+            f.flush()
+            r = subprocess.run(["xmllint", "--noout", "--relaxng",
+                                os.path.join(TOP_SRCDIR, "schemas", "status.rng"), f.name],
+                               capture_output=True, text=True)
+            assert r.returncode == 0, (r.stderr, xml)
+
+        # 2. The endpoint: valid Prometheus text with the same numbers.
+        samples, typed = parse_prometheus(d.metrics())
+        mine = {k: v for k, v in samples.items() if ("domain", g.name) in k[1]}
+        assert mine, samples
+        def one(name):
+            vals = [v for (n, _), v in mine.items() if n == "virt_dirtyrate_" + name]
+            assert len(vals) == 1, (name, mine)
+            return vals[0]
+        # Measured every 5 s, so not necessarily the one in the metadata.
+        assert 0 <= one("dirty_rate_low_bytes_per_second") <= one("dirty_rate_bytes_per_second") \
+            <= one("dirty_rate_high_bytes_per_second"), mine
+        assert one("working_set_bytes") > 0 and one("advice_converges") in (0, 1), mine
+        for (n, _), _v in mine.items():
+            base = re.sub(r"_(sum|count|bucket)$", "", n)
+            assert n in typed or base in typed, f"{n} has no TYPE line"
+        assert g.is_running()
+
+        # 3. Malformed requests and idle connections do not stop it.
+        idle = []
+        for _ in range(20):
+            s = socket.create_connection(("127.0.0.1", d.port), timeout=5)
+            idle.append(s)
+        with socket.create_connection(("127.0.0.1", d.port), timeout=5) as s:
+            s.sendall(b"\x00\xffGARBAGE / HTTP/9.9\r\n\r\n")
+            # Answered with an error or held until its timeout: either way
+            # it does not hold up the next request.
+        t0 = time.monotonic()
+        assert "virt_dirtyrate_" in d.metrics()
+        assert time.monotonic() - t0 < 5
+        req = urllib.request.Request(f"http://127.0.0.1:{d.port}/other")
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(req, timeout=5)
+        assert e.value.code == 404
+        for s in idle:
+            s.close()
+
+        # 4. A libvirtd restart: it reconnects and publishes again.
+        from test_dirtyrate import restart_system_libvirtd
+        mark = len(d.text())
+        conn = restart_system_libvirtd()
+        g.conn, g.dom = conn, conn.lookupByName(g.name)
+        d.wait_log(r"Connected to libvirt", start=mark)
+        mark = len(d.text())
+        d.wait_log(rf"{g.name}: dirty rate [0-9.]+ MiB/s", start=mark)
+        assert g.is_running()
+
+        # 5. A bad configuration on SIGHUP is refused; the daemon runs on.
+        with open(d.conf, "a") as f:
+            f.write("[measure]\nmax-running=0\n")
+        mark = len(d.text())
+        d.proc.send_signal(signal.SIGHUP)
+        d.wait_log(r"Configuration not reloaded: .*max-running", start=mark)
+        assert "virt_dirtyrate_" in d.metrics()
+
+        # 6. SIGTERM: a clean stop.
+        assert d.stop() == 0, d.text()
+        assert "virt-dirtyrated stopped" in d.text()
+        assert g.is_running()
+    finally:
+        d.stop()
+
+
+def test_daemon_survives_a_guest_destroyed_mid_measurement(testbed, daemon_guest, vdr, free_port,
+                                                           tmp_path):
+    g = daemon_guest
+    victim = testbed.boot_guest(drtestbed.Workload(wss_mib=16, rate=64), memory_mib=256, vcpus=1)
+    victim.wait_ready()
+    set_policy(vdr, victim.name, "measure.every=3s", "network.bandwidth=40MiB/s")
+    # A malformed policy on the other guest is warned about once, skipped.
+    import libvirt
+    g.dom.setMetadata(libvirt.VIR_DOMAIN_METADATA_ELEMENT,
+                      '<policy><limits max-downtime="5 parsecs"/></policy>',
+                      "dirtyrate", "https://virt-dirtyrate.org/xmlns/policy/1",
+                      libvirt.VIR_DOMAIN_AFFECT_LIVE)
+    d = Daemon(free_port(), str(tmp_path))
+    try:
+        d.wait_log(rf"{victim.name}: measuring")
+        victim.destroy()
+        d.wait_log(rf"(went away while it was measured|Measuring domain '{victim.name}' failed)")
+        time.sleep(2)
+        assert d.proc.poll() is None, d.text()
+        samples, _ = parse_prometheus(d.metrics())
+        assert not [k for k in samples if ("domain", victim.name) in k[1]], samples
+        assert d.text().count(f"Domain '{g.name}' is skipped") == 1, d.text()
+        assert g.is_running()
+        assert d.stop() == 0, d.text()
+    finally:
+        d.stop()
+        victim.destroy()
