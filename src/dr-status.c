@@ -81,6 +81,13 @@ status_load(const char *old)
          * is ours.  Without this the history was replaced every time. */
         if (root && !root->ns && strcmp((const char *)root->name, "status") == 0) {
             xmlNs *ours = xmlSearchNsByHref(doc, root, BAD_CAST DR_STATUS_NS);
+            /* Declared with libvirt's prefix: made the default namespace,
+             * since libvirt refuses an element that declares its prefix
+             * again ("failed to create a new XML namespace"). */
+            if (ours && ours->prefix) {
+                xmlFree((xmlChar *)ours->prefix);
+                ours->prefix = NULL;
+            }
             if (!ours)
                 ours = xmlNewNs(root, BAD_CAST DR_STATUS_NS, NULL);
             if (ours) {
@@ -224,39 +231,51 @@ status_read(virDomainPtr dom, unsigned int flags, char **old, GError **error)
     return TRUE;
 }
 
+typedef char *(*StatusEdit)(const char *old, const void *item);
+
+/* Reads the domain's status element, edits it, and writes it back. */
 static gboolean
-status_write(virDomainPtr dom, const char *xml, unsigned int flags, GError **error)
+status_update(virDomainPtr dom, unsigned int flags, StatusEdit edit, const void *item,
+              GError **error)
 {
+    g_autofree char *old = NULL;
+    g_autofree char *xml = NULL;
+
+    if (!status_read(dom, flags, &old, error))
+        return FALSE;
+    xml = edit(old, item);
     if (virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, xml, DR_STATUS_PREFIX,
                              DR_STATUS_NS, flags) < 0) {
         dr_error_set_libvirt_domain(error, dom, _("its status was written"));
         return FALSE;
     }
+    g_debug("status of domain %s written (flags 0x%x, %zu bytes)", virDomainGetName(dom), flags,
+            strlen(xml));
     return TRUE;
+}
+
+static char *
+edit_measurement(const char *old, const void *item)
+{
+    return dr_status_set_measurement(old, item);
+}
+
+static char *
+edit_migration(const char *old, const void *item)
+{
+    return dr_status_append(old, item);
 }
 
 gboolean
 dr_status_publish_measurement(virDomainPtr dom, const DrStatusMeasurement *m, unsigned int flags,
                               GError **error)
 {
-    g_autofree char *old = NULL;
-    g_autofree char *xml = NULL;
-
-    if (!status_read(dom, flags, &old, error))
-        return FALSE;
-    xml = dr_status_set_measurement(old, m);
-    return status_write(dom, xml, flags, error);
+    return status_update(dom, flags, edit_measurement, m, error);
 }
 
 gboolean
 dr_status_add_migration(virDomainPtr dom, const DrStatusMigration *m, unsigned int flags,
                         GError **error)
 {
-    g_autofree char *old = NULL;
-    g_autofree char *xml = NULL;
-
-    if (!status_read(dom, flags, &old, error))
-        return FALSE;
-    xml = dr_status_append(old, m);
-    return status_write(dom, xml, flags, error);
+    return status_update(dom, flags, edit_migration, m, error);
 }

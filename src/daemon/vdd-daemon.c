@@ -440,6 +440,7 @@ typedef struct {
     unsigned int wss_max_seconds;
     double bandwidth;
     char *cal_path;
+    char *schema_dir;
 } MeasureJob;
 
 static void
@@ -448,6 +449,7 @@ measure_job_free(MeasureJob *j)
     virDomainFree(j->dom);
     dr_policy_free(j->policy);
     g_free(j->cal_path);
+    g_free(j->schema_dir);
     g_free(j);
 }
 
@@ -486,6 +488,7 @@ measure_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel
     dr_advisor_params_init(&params);
     params.wss_max_seconds = j->wss_max_seconds;
     params.calibration = cal;
+    params.schema_dir = j->schema_dir;
     if (strcmp(dr_policy_get_effective(j->policy, "network.bandwidth", NULL), "measure") == 0) {
         /* No link to advise for: the advice made with a stand-in is
          * dropped, the measurements kept. */
@@ -668,6 +671,7 @@ measure_start(VddDaemon *d, Dom *dd)
     j->wss_max_seconds = d->cfg->wss_max_seconds;
     j->bandwidth = (double)d->cfg->bandwidth;
     j->cal_path = g_strdup(d->cal_path);
+    j->schema_dir = g_strdup(d->schema_dir);
     task = g_task_new(NULL, dd->measuring, measure_done, ctx);
     g_task_set_task_data(task, j, (GDestroyNotify)measure_job_free);
     d->running++;
@@ -1164,13 +1168,10 @@ event_dispatch(gpointer opaque)
 
 /* ---- the daemon ------------------------------------------------------- */
 
-static gboolean
-apply_config(VddDaemon *d, VddConfig *cfg, GError **error)
+/* Takes @cfg in place of the one in force. */
+static void
+apply_config(VddDaemon *d, VddConfig *cfg)
 {
-    g_autoptr(DrSchedule) sched = NULL;
-
-    (void)error;
-    sched = dr_schedule_new(cfg->max_measurements, cfg->jitter, 0);
     if (d->cfg) {
         /* Settings that need a restart of a piece are applied in place;
          * the connection URI and the endpoint need a restart. */
@@ -1187,7 +1188,6 @@ apply_config(VddDaemon *d, VddConfig *cfg, GError **error)
         vdd_config_free(d->cfg);
     }
     d->cfg = cfg;
-    return TRUE;
 }
 
 VddDaemon *
@@ -1204,8 +1204,7 @@ vdd_daemon_new(VddConfig *cfg, const char *config_path, char **overrides,
     for (size_t i = 0; i < G_N_ELEMENTS(d->cb_ids); i++)
         d->cb_ids[i] = -1;
     d->backoff_ms = 1000;
-    if (!apply_config(d, cfg, error))
-        return NULL;
+    apply_config(d, cfg);
     d->sched = dr_schedule_new(cfg->max_measurements, cfg->jitter, 0);
     if (g_mkdir_with_parents(cfg->state_dir, 0755) < 0) {
         g_set_error(error, DR_ERROR, DR_ERROR_FAILED, _("Cannot create the state directory %1$s: %2$s"),
@@ -1241,7 +1240,7 @@ vdd_daemon_reload(VddDaemon *d)
             return;
         }
     }
-    apply_config(d, g_steal_pointer(&cfg), NULL);
+    apply_config(d, g_steal_pointer(&cfg));
     LOG(G_LOG_LEVEL_MESSAGE, NULL, _("Configuration reloaded"));
     /* New intervals and monitoring rules: take the domains afresh. */
     if (d->conn) {

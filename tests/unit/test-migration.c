@@ -245,6 +245,10 @@ test_status_history(void)
         g_autofree char *next = dr_status_append(from_libvirt, &m);
 
         g_assert_nonnull(strstr(next, "total-ms=\"17602\""));
+        /* Written back, the prefix libvirt declared would make it refuse
+         * the element: ours is the one default namespace. */
+        g_assert_true(g_str_has_prefix(next, "<status xmlns=\"https://virt-dirtyrate.org/xmlns/status/1\">"));
+        g_assert_null(strstr(next, "xmlns:dirtyrate-status"));
         g_assert_nonnull(strstr(next, "rounds=\"111\""));
         assert_status_valid(next);
     }
