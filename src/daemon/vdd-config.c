@@ -226,6 +226,16 @@ lookup(const char *group, const char *key)
     return NULL;
 }
 
+static gboolean
+group_known(const char *group)
+{
+    for (const KeyDef *k = keys; k->group; k++) {
+        if (strcmp(k->group, group) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
 gboolean
 vdd_config_set(VddConfig *cfg, const char *key, const char *value, GError **error)
 {
@@ -270,6 +280,12 @@ vdd_config_load(VddConfig *cfg, const char *path, gboolean missing_ok, GError **
             const KeyDef *k = lookup(groups[g], names[i]);
             g_autofree char *value = NULL;
 
+            if (!k && !group_known(groups[g])) {
+                g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                            _("%1$s: unknown group [%2$s]: see virt-dirtyrated.conf(5)"), path,
+                            groups[g]);
+                return FALSE;
+            }
             if (!k) {
                 g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
                             _("%1$s: unknown key '%3$s' in group [%2$s]"), path, groups[g], names[i]);
