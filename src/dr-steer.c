@@ -5,6 +5,7 @@
  */
 #include <config.h>
 
+#include <math.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -51,6 +52,50 @@ set(DrSteerAction *a, DrSteerActionKind kind)
     return kind;
 }
 
+/* XBZRLE's cache (QEMU's page_cache.c) is direct-mapped: a page's slot
+ * is its number modulo the slots, and a page cached in the last two
+ * rounds is not evicted by another.  So with n pages written round after
+ * round over m slots, each occupied slot keeps one page that hits, and
+ * the others miss: if the pages lie at random, the share that misses is
+ * 1 - (1 - e^-x) / x for x = n / m.  (Pages that lie contiguously miss
+ * less, and pages written once miss whatever the size: the model then
+ * asks for more than needed, which the cap bounds.) */
+static double
+miss_for(double x)
+{
+    return x < 1e-6 ? x / 2 : 1.0 - (1.0 - exp(-x)) / x;
+}
+
+/* x from a miss share, by bisection: miss_for rises with x. */
+static double
+load_for(double miss)
+{
+    double lo = 0, hi = 1e6;
+
+    for (int i = 0; i < 200 && hi - lo > 1e-9 * hi; i++) {
+        double mid = (lo + hi) / 2;
+        if (miss_for(mid) < miss)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return (lo + hi) / 2;
+}
+
+uint64_t
+dr_steer_cache_for(uint64_t cache, double miss, uint64_t cap)
+{
+    double pages = load_for(MIN(miss, 0.999999)) * (double)cache;
+    uint64_t want = 1, top = 1;
+
+    /* QEMU takes only powers of two (and rounds the slots down to one). */
+    while (top <= cap / 2)
+        top *= 2;
+    while (want < top && miss_for(pages / (double)want) > DR_STEER_MISS_RATE_TARGET)
+        want *= 2;
+    return cap ? want : 0;
+}
+
 /* The max time rule. */
 static DrSteerActionKind
 max_time(DrSteer *s, const DrSteerSample *smp, DrSteerAction *a)
@@ -86,11 +131,13 @@ judge_round(DrSteer *s, const DrSteerSample *smp, DrSteerAction *a)
     a->round = s->round;
     if (s->cfg.xbzrle && pages + misses > 0 && s->round >= 3 && s->round > s->resized_in) {
         double miss = (double)misses / (double)(pages + misses);
+        uint64_t want = dr_steer_cache_for(s->cfg.xbzrle_cache, miss, s->cfg.xbzrle_cache_max);
+
         if (miss > DR_STEER_MISS_RATE_GROW && s->cfg.xbzrle_cache > 0 &&
-            s->cfg.xbzrle_cache <= s->cfg.xbzrle_cache_max / 2) {
+            want > s->cfg.xbzrle_cache) {
             a->miss_rate = miss;
             a->from = s->cfg.xbzrle_cache;
-            a->value = s->cfg.xbzrle_cache * 2;
+            a->value = want;
             return set(a, DR_STEER_ACTION_GROW_CACHE);
         }
     }

@@ -15,9 +15,14 @@
  *     or abort.
  *   - XBZRLE's cache: a round from the third on (the second starts with
  *     an empty cache), and not the one after a resize (QEMU empties the
- *     cache when it resizes it), that missed more than half its lookups
- *     doubles the cache, within the cap.  The miss rate is the round's
- *     deltas of libvirt's compression-cache-misses and -pages.
+ *     cache when it resizes it), that missed more than
+ *     DR_STEER_MISS_RATE_GROW of its lookups grows the cache, within the
+ *     cap, in one step to the size that a model of QEMU's direct-mapped
+ *     cache (dr_steer_cache_for) predicts to miss at most
+ *     DR_STEER_MISS_RATE_TARGET: each resize empties the cache and costs
+ *     a round of whole pages, so one step beats several doublings.  The
+ *     miss rate is the round's deltas of libvirt's
+ *     compression-cache-misses and -pages.
  *   - Not converging: when the data left at the start of a round has not
  *     fallen 5% below its lowest in DR_STEER_STALL_ROUNDS rounds, the
  *     max downtime doubles, up to the policy's; once it is there,
@@ -34,7 +39,8 @@
 G_BEGIN_DECLS
 
 #define DR_STEER_STALL_ROUNDS 4
-#define DR_STEER_MISS_RATE_GROW 0.5
+#define DR_STEER_MISS_RATE_GROW 0.35
+#define DR_STEER_MISS_RATE_TARGET 0.25
 
 /* One poll of the running job. */
 typedef struct {
@@ -108,6 +114,13 @@ void dr_steer_applied(DrSteer *steer, const DrSteerAction *action, gboolean ok);
  * cache, the max downtime, postcopy, pausing or aborting.  FALSE with
  * @error when libvirt refused. */
 gboolean dr_steer_apply(virDomainPtr dom, const DrSteerAction *action, GError **error);
+
+/* The XBZRLE cache to grow to from @cache, whose lookups missed the
+ * share @miss of the time: the smallest power of two that the model
+ * (QEMU's direct-mapped cache, the written pages at random places)
+ * predicts to miss at most DR_STEER_MISS_RATE_TARGET, and at most the
+ * largest power of two within @cap.  May be @cache or less: no growth. */
+uint64_t dr_steer_cache_for(uint64_t cache, double miss, uint64_t cap);
 
 /* One translated line with the numbers, for a log or a terminal. */
 char *dr_steer_action_describe(const DrSteerAction *action);

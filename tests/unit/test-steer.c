@@ -84,13 +84,42 @@ config(void)
 }
 
 /* The bed's sparse 256 MiB set under QEMU's 64 MiB cache: round 2
- * misses all (empty cache), later rounds three quarters.  Round 3 is the
- * first judged: 128 MiB.  Round 4 had its cache emptied by the resize
- * and is not judged; rounds 5 and 6 miss exactly half, which is not
- * more; round 7 misses all: 256 MiB, the cap.  Round 8 had its cache
- * emptied; rounds 9 and 10 miss again, but the cap is reached. */
+ * misses all (empty cache), round 3 three quarters, which the model reads
+ * as about 250 MiB written over 16384 slots.  Round 3 is the first
+ * judged: the cache grows in one step to 512 MiB (predicted to miss
+ * 21%), within a 1 GiB cap.  Round 4 had its cache emptied by the resize
+ * and is not judged; later rounds miss 21-30%, under the 35% that
+ * grows it. */
 static void
 test_grow_cache(void)
+{
+    DrSteerConfig cfg = config();
+    Run r;
+
+    cfg.xbzrle_cache_max = 1024 * MIB;
+    run_init(&r, &cfg);
+    round_(&r, 1024 * MIB, 0, 0);
+    round_(&r, 256 * MIB, 0, 65535);
+    round_(&r, 256 * MIB, 16383, 49152);
+    round_(&r, 256 * MIB, 0, 65535);
+    g_assert_cmpuint(r.actions->len, ==, 1);
+    g_assert_cmpint(action(&r, 0)->kind, ==, DR_STEER_ACTION_GROW_CACHE);
+    g_assert_cmpuint(action(&r, 0)->round, ==, 3);
+    g_assert_cmpuint(action(&r, 0)->from, ==, 64 * MIB);
+    g_assert_cmpuint(action(&r, 0)->value, ==, 512 * MIB);
+    g_assert_cmpfloat_with_epsilon(action(&r, 0)->miss_rate, 0.75, 1e-3);
+    for (int i = 0; i < 4; i++)
+        round_(&r, (uint64_t)(200 - 40 * i) * MIB, 45873, 19662);
+    g_assert_cmpuint(r.actions->len, ==, 1);
+    run_clear(&r);
+}
+
+/* The policy's cap holds it: 64 MiB grows to 256 MiB (25% of a 1 GiB
+ * guest, the default cap), and rounds that miss 37% after that, as the
+ * model says they will, change nothing: the cap is reached.  A cap
+ * that is no power of two gives the one below it. */
+static void
+test_grow_cache_capped(void)
 {
     DrSteerConfig cfg = config();
     Run r;
@@ -101,24 +130,42 @@ test_grow_cache(void)
     round_(&r, 256 * MIB, 16383, 49152);
     round_(&r, 256 * MIB, 0, 65535);
     g_assert_cmpuint(r.actions->len, ==, 1);
-    g_assert_cmpint(action(&r, 0)->kind, ==, DR_STEER_ACTION_GROW_CACHE);
-    g_assert_cmpuint(action(&r, 0)->round, ==, 3);
-    g_assert_cmpuint(action(&r, 0)->value, ==, 128 * MIB);
-    g_assert_cmpfloat_with_epsilon(action(&r, 0)->miss_rate, 0.75, 1e-3);
-    round_(&r, 256 * MIB, 32766, 32766);
-    round_(&r, 256 * MIB, 32766, 32766);
+    g_assert_cmpuint(action(&r, 0)->value, ==, 256 * MIB);
+    for (int i = 0; i < 6; i++)
+        round_(&r, 256 * MIB, 41286, 24249);
     g_assert_cmpuint(r.actions->len, ==, 1);
-    round_(&r, 256 * MIB, 0, 65535);
-    g_assert_cmpuint(r.actions->len, ==, 1);
-    /* Round 7 is judged when round 8 starts. */
-    round_(&r, 256 * MIB, 0, 65535);
-    g_assert_cmpuint(r.actions->len, ==, 2);
-    g_assert_cmpuint(action(&r, 1)->round, ==, 7);
-    g_assert_cmpuint(action(&r, 1)->value, ==, 256 * MIB);
-    for (int i = 0; i < 3; i++)
-        round_(&r, 256 * MIB, 0, 65535);
-    g_assert_cmpuint(r.actions->len, ==, 2);
     run_clear(&r);
+
+    cfg.xbzrle_cache_max = 384 * MIB;
+    run_init(&r, &cfg);
+    round_(&r, 1024 * MIB, 0, 0);
+    round_(&r, 256 * MIB, 0, 65535);
+    round_(&r, 256 * MIB, 16383, 49152);
+    round_(&r, 256 * MIB, 0, 65535);
+    g_assert_cmpuint(action(&r, 0)->value, ==, 256 * MIB);
+    run_clear(&r);
+}
+
+/* The model itself: x = n / m pages per slot, miss 1 - (1 - e^-x) / x. */
+static void
+test_cache_model(void)
+{
+    const uint64_t cap = 4096 * MIB;
+
+    /* n = m: 37% miss; the model asks for the power of two with x <= 0.58. */
+    g_assert_cmpuint(dr_steer_cache_for(256 * MIB, 1 - (1 - exp(-1.0)), cap), ==, 512 * MIB);
+    /* x = 4 (miss 75.5%): 1 GiB written, 2 GiB asked (x = 0.5). */
+    g_assert_cmpuint(dr_steer_cache_for(256 * MIB, 1 - (1 - exp(-4.0)) / 4, cap), ==, 2048 * MIB);
+    /* A miss of 25% or less needs nothing more. */
+    g_assert_cmpuint(dr_steer_cache_for(256 * MIB, 0.2, cap), <=, 256 * MIB);
+    /* Every miss: as much as the cap allows, a power of two. */
+    g_assert_cmpuint(dr_steer_cache_for(64 * MIB, 1.0, cap), ==, 4096 * MIB);
+    g_assert_cmpuint(dr_steer_cache_for(64 * MIB, 1.0, 3000 * MIB), ==, 2048 * MIB);
+    g_assert_cmpuint(dr_steer_cache_for(64 * MIB, 1.0, 0), ==, 0);
+    /* Rising miss, rising size. */
+    for (double q = 0.3; q < 0.99; q += 0.05)
+        g_assert_cmpuint(dr_steer_cache_for(64 * MIB, q, cap), <=,
+                         dr_steer_cache_for(64 * MIB, q + 0.05, cap));
 }
 
 /* Few misses, no XBZRLE, or the first two rounds: nothing. */
@@ -132,7 +179,7 @@ test_no_grow(void)
     round_(&r, 1024 * MIB, 0, 0);
     round_(&r, 256 * MIB, 0, 65535);
     for (int i = 0; i < 6; i++)
-        round_(&r, (uint64_t)(200 - 40 * i) * MIB, 60000, 5535);
+        round_(&r, (uint64_t)(200 - 40 * i) * MIB, 45000, 20000);
     g_assert_cmpuint(r.actions->len, ==, 0);
     run_clear(&r);
 
@@ -160,8 +207,8 @@ test_failed_resize(void)
     round_(&r, 256 * MIB, 0, 65535);
     round_(&r, 256 * MIB, 0, 65535);
     g_assert_cmpuint(r.actions->len, ==, 2);
-    g_assert_cmpuint(action(&r, 0)->value, ==, 128 * MIB);
-    g_assert_cmpuint(action(&r, 1)->value, ==, 128 * MIB);
+    g_assert_cmpuint(action(&r, 0)->value, ==, 256 * MIB);
+    g_assert_cmpuint(action(&r, 1)->value, ==, 256 * MIB);
     g_assert_cmpuint(action(&r, 1)->round, ==, 4);
     run_clear(&r);
 }
@@ -305,6 +352,8 @@ main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/steer/grow-cache", test_grow_cache);
+    g_test_add_func("/steer/grow-cache-capped", test_grow_cache_capped);
+    g_test_add_func("/steer/cache-model", test_cache_model);
     g_test_add_func("/steer/no-grow", test_no_grow);
     g_test_add_func("/steer/failed-resize", test_failed_resize);
     g_test_add_func("/steer/escalate", test_escalate);
