@@ -49,6 +49,7 @@ static const KeyDef keys[] = {
     { "metrics", "listen", KEY_STRING, offsetof(VddConfig, listen), 0, 0 },
     { "metrics", "textfile", KEY_STRING, offsetof(VddConfig, textfile), 0, 0 },
     { "steer", "enable", KEY_BOOL, offsetof(VddConfig, steer), 0, 0 },
+    { "steer", "prepare-cache", KEY_BOOL, offsetof(VddConfig, prepare_cache), 0, 0 },
     { "steer", "poll", KEY_DURATION, offsetof(VddConfig, steer_poll_ms), 100, 60000 },
     { "daemon", "state-dir", KEY_STRING, offsetof(VddConfig, state_dir), 0, 0 },
     { NULL }
@@ -70,6 +71,7 @@ vdd_config_new(void)
     cfg->publish_max_age_ms = 3600 * 1000;
     cfg->listen = g_strdup("127.0.0.1:9477");
     cfg->steer = TRUE;
+    cfg->prepare_cache = TRUE;
     cfg->steer_poll_ms = 500;
     cfg->state_dir = g_strdup(VDD_STATE_DIR);
     return cfg;

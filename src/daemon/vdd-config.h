@@ -32,6 +32,7 @@ typedef struct {
     char *listen;                /* "127.0.0.1:9477", "unix:/path" or "none" */
     char *textfile;              /* (nullable) node_exporter's textfile */
     gboolean steer;
+    gboolean prepare_cache;      /* set the advised XBZRLE cache ahead */
     uint64_t steer_poll_ms;
     char *state_dir;
     uint64_t reconnect_max_ms;

@@ -602,6 +602,56 @@ dom_publish(Dom *dd)
     dd->published_at = g_get_monotonic_time();
 }
 
+/* Plain `virsh migrate --compressed`, Nova's and oVirt's way, starts
+ * with the XBZRLE cache the domain has: QEMU's 64 MiB unless it was set.
+ * And QEMU does not resize it once the migration runs, whatever libvirt
+ * says: migrate_params_apply() stores the new size before
+ * xbzrle_cache_resize() compares against it and finds nothing to do
+ * (seen on QEMU 7.2).  So the size that the advice predicts
+ * to be best is set ahead, between migrations: QEMU allocates it only
+ * when a migration with XBZRLE starts. */
+static void
+dom_prepare_cache(Dom *dd)
+{
+    VddDaemon *d = dd->d;
+    const DrAdvice *a = dd->result ? dd->result->advice : NULL;
+    const DrAdviceCandidate *best = NULL;
+    unsigned long long have = 0, free_bytes;
+
+    if (!a || !d->cfg->steer || !d->cfg->prepare_cache || dd->follow || !dd->dom ||
+        a->limits.xbzrle == DR_ADVICE_XBZRLE_OFF)
+        return;
+    /* The quickest XBZRLE setting that converges, the smaller cache on a tie. */
+    for (size_t i = 0; i < a->ncandidates; i++) {
+        const DrAdviceCandidate *c = &a->candidates[i];
+        if (c->settings.compression != DR_MIG_COMPRESSION_XBZRLE || c->settings.parallel ||
+            c->settings.auto_converge || c->settings.postcopy || !c->prediction.converges)
+            continue;
+        if (!best || c->prediction.total_s < best->prediction.total_s - 0.05 ||
+            (fabs(c->prediction.total_s - best->prediction.total_s) <= 0.05 &&
+             c->settings.xbzrle_cache < best->settings.xbzrle_cache))
+            best = c;
+    }
+    if (!best || !best->settings.xbzrle_cache)
+        return;
+    free_bytes = virNodeGetFreeMemory(d->conn);
+    if (virDomainMigrateGetCompressionCache(dd->dom, &have, 0) < 0 ||
+        have == best->settings.xbzrle_cache ||
+        (free_bytes && best->settings.xbzrle_cache > free_bytes / 2)) {
+        virResetLastError();
+        return;
+    }
+    if (virDomainMigrateSetCompressionCache(dd->dom, best->settings.xbzrle_cache, 0) < 0) {
+        g_autofree char *msg = dr_error_libvirt_last(NULL);
+        LOG(G_LOG_LEVEL_WARNING, dd->name, _("Cannot set the XBZRLE cache of '%1$s': %2$s"),
+            dd->name, msg);
+        return;
+    }
+    LOG(G_LOG_LEVEL_MESSAGE, dd->name,
+        _("%1$s: XBZRLE cache set to %2$.0f MiB for its next migration (was %3$.0f MiB): predicted %4$.1f s with it"),
+        dd->name, best->settings.xbzrle_cache / MIB, have / MIB, best->prediction.total_s);
+}
+
 typedef struct {
     VddDaemon *d;
     char *uuid;
@@ -643,6 +693,7 @@ measure_done(GObject *source, GAsyncResult *res, gpointer opaque)
     LOG(G_LOG_LEVEL_INFO, dd->name, "%s: dirty rate %.1f MiB/s, working set %.0f MiB, advice %s",
         dd->name, dd->meas.dirty_rate / MIB, dd->meas.wss_bytes / MIB, dd->plan ? dd->plan : "-");
     dom_publish(dd);
+    dom_prepare_cache(dd);
     metrics_publish(d);
 
  out:

@@ -28,9 +28,11 @@ import signal
 import socket
 import stat
 import subprocess
+import tempfile
 import threading
 import time
 import tty
+import urllib.request
 import uuid
 import xml.etree.ElementTree as ET
 
@@ -359,7 +361,10 @@ class TestBed:
             for dom in conn.listAllDomains():
                 if dom.name() in self.guests:
                     try:
-                        dom.destroy()
+                        if dom.isActive():
+                            dom.destroy()
+                        if dom.isPersistent():
+                            dom.undefine()
                     except self.libvirt.libvirtError:
                         pass
             conn.close()
@@ -387,6 +392,110 @@ class TestBed:
         dom = conn.createXML(xml, 0)
         self.guests.add(name)
         return Guest(self, conn, dom, workload)
+
+
+class Daemon:
+    """virt-dirtyrated (built in @builddir) against the source host, its
+    log (G_MESSAGES_DEBUG) in a file; @conf adds configuration lines."""
+
+    def __init__(self, builddir, srcdir, port, state_dir, conf="", extra=()):
+        self.port = port
+        self.log = tempfile.NamedTemporaryFile(prefix="vdd-", suffix=".log", delete=False)
+        self.conf = os.path.join(state_dir, "virt-dirtyrated.conf")
+        with open(self.conf, "w") as f:
+            f.write("[libvirt]\nuri=%s\nreconnect-max=2s\n"
+                    "[measure]\nwss-max-seconds=2\njitter=0%%\n"
+                    "[metrics]\nlisten=127.0.0.1:%d\n"
+                    "[daemon]\nstate-dir=%s\n%s" % (SOURCE_URI, port, state_dir, conf))
+        # make check sets G_DEBUG=fatal-warnings for the unit tests; the
+        # daemon's warnings are its log (a guest that went away, libvirt
+        # restarting), not programming errors: only criticals abort it.
+        env = dict(os.environ, LANG="C", LC_ALL="C", G_MESSAGES_DEBUG="virt-dirtyrated",
+                   G_DEBUG="fatal-criticals", DR_SCHEMA_DIR=os.path.join(srcdir, "schemas"))
+        self.proc = subprocess.Popen(
+            [os.path.join(builddir, "src", "daemon", "virt-dirtyrated"), "--config", self.conf]
+            + list(extra), stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
+            env=env)
+
+    def text(self):
+        with open(self.log.name, errors="replace") as f:
+            return f.read()
+
+    def wait_log(self, pattern, timeout=180, start=0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, f"the daemon died:\n{self.text()}"
+            m = re.search(pattern, self.text()[start:])
+            if m:
+                return m
+            time.sleep(0.5)
+        raise AssertionError(f"no {pattern!r} in the daemon's log after {timeout} s:\n"
+                             f"{self.text()}")
+
+    def metrics(self):
+        """GET /metrics, checked to be Prometheus' text format."""
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=10) as r:
+            assert r.status == 200
+            assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+            return r.read().decode()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                return self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError(f"SIGTERM did not stop the daemon:\n{self.text()}")
+        return self.proc.returncode
+
+
+def virsh_migrate(guest, port, bandwidth_mib, give_up_s, args=()):
+    """Migrates @guest to the destination with plain `virsh migrate --live
+    ARGS`, as an operator or Nova would, and aborts it at @give_up_s.
+    Returns what happened: converged, the completed job's figures, or the
+    round and the data left when it was given up.  The guest object
+    follows the domain when it moved."""
+    libvirt = guest.bed.libvirt
+    cmd = ["virsh", "-c", SOURCE_URI, "migrate", "--live", *args, guest.name, dest_uri(),
+           "--migrateuri", f"tcp://127.0.0.1:{port}", "--bandwidth", str(bandwidth_mib)]
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    last, aborted = {}, False
+    while p.poll() is None:
+        try:
+            st = guest.dom.jobStats()
+        except libvirt.libvirtError:
+            st = {}
+        if st.get("type") in (libvirt.VIR_DOMAIN_JOB_BOUNDED, libvirt.VIR_DOMAIN_JOB_UNBOUNDED):
+            last = st
+        if not aborted and time.monotonic() - t0 > give_up_s:
+            try:
+                guest.dom.abortJob()
+                aborted = True
+            except libvirt.libvirtError:
+                pass
+        time.sleep(0.5)
+    _, err = p.communicate()
+    row = {"converged": p.returncode == 0, "aborted": aborted,
+           "wall_s": round(time.monotonic() - t0, 1),
+           "rounds": last.get("memory_iteration"),
+           "remaining_mib": round(last.get("memory_remaining", 0) / 1048576.0, 1),
+           "sent_mib": round(last.get("memory_processed", 0) / 1048576.0, 1),
+           "error": err.strip() if p.returncode else None}
+    if p.returncode == 0:
+        dest = guest.bed.connect("dest")
+        dom = dest.lookupByName(guest.name)
+        st = dom.jobStats(libvirt.VIR_DOMAIN_JOB_STATS_COMPLETED)
+        row.update(total_s=st.get("time_elapsed", 0) / 1000.0, downtime_ms=st.get("downtime"),
+                   rounds=st.get("memory_iteration"),
+                   sent_mib=round(st.get("memory_processed", 0) / 1048576.0, 1),
+                   remaining_mib=0)
+        guest.conn, guest.dom = dest, dom
+        guest._open_console()
+    return row
 
 
 class Console:

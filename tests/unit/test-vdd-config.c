@@ -59,6 +59,7 @@ test_defaults(void)
     g_assert_cmpstr(c->listen, ==, "127.0.0.1:9477");
     g_assert_null(c->textfile);
     g_assert_true(c->steer);
+    g_assert_true(c->prepare_cache);
     g_assert_cmpuint(c->steer_poll_ms, ==, 500);
     g_assert_cmpuint(c->publish_max_age_ms, ==, 3600 * 1000);
     g_assert_nonnull(c->state_dir);
@@ -77,7 +78,7 @@ test_load(Fixture *f, gconstpointer data G_GNUC_UNUSED)
                   "[publish]\nchange=25%\nmax-age=2h\n"
                   "[metrics]\nlisten=unix:/run/virt-dirtyrated.sock\n"
                   "textfile=/var/lib/node_exporter/dirtyrate.prom\n"
-                  "[steer]\nenable=false\npoll=250ms\n"
+                  "[steer]\nenable=false\nprepare-cache=false\npoll=250ms\n"
                   "[daemon]\nstate-dir=/tmp/vdd-state\n");
     g_assert_true(vdd_config_load(c, f->path, FALSE, &err));
     g_assert_no_error(err);
@@ -94,6 +95,7 @@ test_load(Fixture *f, gconstpointer data G_GNUC_UNUSED)
     g_assert_cmpstr(c->listen, ==, "unix:/run/virt-dirtyrated.sock");
     g_assert_cmpstr(c->textfile, ==, "/var/lib/node_exporter/dirtyrate.prom");
     g_assert_false(c->steer);
+    g_assert_false(c->prepare_cache);
     g_assert_cmpuint(c->steer_poll_ms, ==, 250);
     g_assert_cmpstr(c->state_dir, ==, "/tmp/vdd-state");
 }
