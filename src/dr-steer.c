@@ -24,6 +24,8 @@ struct _DrSteer {
     uint64_t round_pages, round_misses; /* counters at its start */
     uint64_t round_remaining;   /* the most left during it */
     uint64_t resized_in;        /* the round a resize took in */
+    uint64_t grown_from;        /* the cache before it; 0: checked */
+    gboolean cache_kept;        /* QEMU kept the old cache */
     uint64_t lowest;            /* the least left at a round's start */
     uint64_t lowest_round;      /* when it was last lowered by 5% */
     uint64_t stepped_round;     /* when steering last escalated */
@@ -133,7 +135,23 @@ judge_round(DrSteer *s, const DrSteerSample *smp, DrSteerAction *a)
         double miss = (double)misses / (double)(pages + misses);
         uint64_t want = dr_steer_cache_for(s->cfg.xbzrle_cache, miss, s->cfg.xbzrle_cache_max);
 
-        if (miss > DR_STEER_MISS_RATE_GROW && s->cfg.xbzrle_cache > 0 &&
+        if (s->grown_from) {
+            /* The first round judged since the resize: did it take? */
+            uint64_t slots = s->grown_from / DR_STEER_PAGE_SIZE;
+            uint64_t from = s->grown_from;
+
+            s->grown_from = 0;
+            if (miss > DR_STEER_MISS_RATE_GROW && pages <= slots + slots / 50) {
+                s->cache_kept = TRUE;
+                a->miss_rate = miss;
+                a->hits = pages;
+                a->from = from;
+                a->value = s->cfg.xbzrle_cache;
+                s->cfg.xbzrle_cache = from;
+                return set(a, DR_STEER_ACTION_CACHE_KEPT);
+            }
+        }
+        if (miss > DR_STEER_MISS_RATE_GROW && !s->cache_kept && s->cfg.xbzrle_cache > 0 &&
             want > s->cfg.xbzrle_cache) {
             a->miss_rate = miss;
             a->from = s->cfg.xbzrle_cache;
@@ -202,9 +220,12 @@ dr_steer_applied(DrSteer *s, const DrSteerAction *a, gboolean ok)
         return;
     switch (a->kind) {
     case DR_STEER_ACTION_GROW_CACHE:
+        s->grown_from = s->cfg.xbzrle_cache;
         s->cfg.xbzrle_cache = a->value;
         /* The round now running started with an emptied cache. */
         s->resized_in = s->round;
+        break;
+    case DR_STEER_ACTION_CACHE_KEPT:
         break;
     case DR_STEER_ACTION_RAISE_DOWNTIME:
         s->cfg.downtime_ms = a->value;
@@ -230,6 +251,13 @@ dr_steer_action_describe(const DrSteerAction *a)
         g_autofree char *to = dr_units_format_size(a->value);
         return g_strdup_printf(_("Round %1$llu: XBZRLE missed %2$.0f%% of pages; cache grown from %3$s to %4$s"),
                                (unsigned long long)a->round, a->miss_rate * 100, from, to);
+    }
+    case DR_STEER_ACTION_CACHE_KEPT: {
+        g_autofree char *from = dr_units_format_size(a->from);
+        g_autofree char *to = dr_units_format_size(a->value);
+        return g_strdup_printf(_("Round %1$llu: the XBZRLE cache did not grow to %2$s: %3$.0f%% still missed, and %4$llu hits are no more than the %5$s cache has slots (QEMU does not resize the cache of a running migration); not grown again"),
+                               (unsigned long long)a->round, to, a->miss_rate * 100,
+                               (unsigned long long)a->hits, from);
     }
     case DR_STEER_ACTION_RAISE_DOWNTIME:
         return g_strdup_printf(_("Round %1$llu: not converging (%2$.0f MiB left, lowest %3$.0f MiB); max downtime raised from %4$llu to %5$llu ms"),

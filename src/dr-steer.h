@@ -22,7 +22,11 @@
  *     DR_STEER_MISS_RATE_TARGET: each resize empties the cache and costs
  *     a round of whole pages, so one step beats several doublings.  The
  *     miss rate is the round's deltas of libvirt's
- *     compression-cache-misses and -pages.
+ *     compression-cache-misses and -pages.  QEMU (7.2 and 10.0) reports
+ *     the new size but keeps the old cache: when the first round judged
+ *     after a resize still misses as much, with no more hits than the
+ *     old cache has slots, that is said once (CACHE_KEPT) and the cache
+ *     is not grown again.
  *   - Not converging: when the data left at the start of a round has not
  *     fallen 5% below its lowest in DR_STEER_STALL_ROUNDS rounds, the
  *     max downtime doubles, up to the policy's; once it is there,
@@ -41,6 +45,8 @@ G_BEGIN_DECLS
 #define DR_STEER_STALL_ROUNDS 4
 #define DR_STEER_MISS_RATE_GROW 0.35
 #define DR_STEER_MISS_RATE_TARGET 0.25
+/* The page size the cache's slots hold (x86's). */
+#define DR_STEER_PAGE_SIZE 4096
 
 /* One poll of the running job. */
 typedef struct {
@@ -79,6 +85,8 @@ typedef enum {
     DR_STEER_ACTION_POSTCOPY,
     DR_STEER_ACTION_SUSPEND,
     DR_STEER_ACTION_ABORT,
+    DR_STEER_ACTION_CACHE_KEPT,     /* the last growth did not take:
+                                     * nothing to do, not grown again */
 } DrSteerActionKind;
 
 typedef struct {
@@ -86,7 +94,8 @@ typedef struct {
     uint64_t value;
     uint64_t round;        /* the round that was judged */
     uint64_t from;         /* the cache (bytes) or downtime (ms) before */
-    double miss_rate;      /* GROW_CACHE: the round's */
+    double miss_rate;      /* GROW_CACHE, CACHE_KEPT: the round's */
+    uint64_t hits;         /* CACHE_KEPT: the round's XBZRLE pages */
     uint64_t remaining;    /* RAISE_DOWNTIME, POSTCOPY: left at the
                             * round's start */
     uint64_t lowest;       /* ... against the lowest before */

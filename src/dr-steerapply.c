@@ -33,6 +33,8 @@ dr_steer_apply(virDomainPtr dom, const DrSteerAction *action, GError **error)
     case DR_STEER_ACTION_ABORT:
         rc = virDomainAbortJob(dom);
         break;
+    case DR_STEER_ACTION_CACHE_KEPT:
+        return TRUE; /* nothing to do: said so */
     case DR_STEER_ACTION_NONE:
         g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG, _("No steering action to carry out"));
         return FALSE;

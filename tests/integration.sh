@@ -20,7 +20,7 @@ PYTHON=/usr/bin/python3
 "$PYTHON" -c 'import libvirt' 2>/dev/null || missing "python3-libvirt is not installed"
 
 cd "${abs_top_srcdir:?}/tests/integration" || exit 99
-"$PYTHON" -m pytest -p no:cacheprovider -v -rsfE ${DR_PYTEST_ARGS:-} .
+"$PYTHON" -m pytest -p no:cacheprovider -v -rsfE --durations=15 ${DR_PYTEST_ARGS:-} .
 rc=$?
 case $rc in
     5) echo "integration tests: pytest collected no tests" >&2; exit 1 ;;

@@ -607,7 +607,7 @@ dom_publish(Dom *dd)
  * And QEMU does not resize it once the migration runs, whatever libvirt
  * says: migrate_params_apply() stores the new size before
  * xbzrle_cache_resize() compares against it and finds nothing to do
- * (seen on QEMU 7.2).  So the size that the advice predicts
+ * (seen on QEMU 7.2 and 10.0).  So the size that the advice predicts
  * to be best is set ahead, between migrations: QEMU allocates it only
  * when a migration with XBZRLE starts. */
 static void
