@@ -133,7 +133,7 @@ judge_round(DrSteer *s, const DrSteerSample *smp, DrSteerAction *a)
     a->round = s->round;
     if (s->cfg.xbzrle && pages + misses > 0 && s->round >= 3 && s->round > s->resized_in) {
         double miss = (double)misses / (double)(pages + misses);
-        uint64_t want = dr_steer_cache_for(s->cfg.xbzrle_cache, miss, s->cfg.xbzrle_cache_max);
+        uint64_t want = 0;
 
         if (s->grown_from) {
             /* The first round judged since the resize: did it take? */
@@ -151,8 +151,9 @@ judge_round(DrSteer *s, const DrSteerSample *smp, DrSteerAction *a)
                 return set(a, DR_STEER_ACTION_CACHE_KEPT);
             }
         }
-        if (miss > DR_STEER_MISS_RATE_GROW && !s->cache_kept && s->cfg.xbzrle_cache > 0 &&
-            want > s->cfg.xbzrle_cache) {
+        if (miss > DR_STEER_MISS_RATE_GROW && !s->cache_kept && s->cfg.xbzrle_cache > 0)
+            want = dr_steer_cache_for(s->cfg.xbzrle_cache, miss, s->cfg.xbzrle_cache_max);
+        if (want > s->cfg.xbzrle_cache) {
             a->miss_rate = miss;
             a->from = s->cfg.xbzrle_cache;
             a->value = want;

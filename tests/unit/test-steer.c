@@ -69,6 +69,18 @@ round_(Run *r, uint64_t left, uint64_t pages, uint64_t misses)
     }
 }
 
+/* The bed's headline set under a 64 MiB cache, rounds 1-4: all of RAM,
+ * the second round missing all (an empty cache), the third three
+ * quarters, judged when the fourth starts. */
+static void
+headline_rounds(Run *r)
+{
+    round_(r, 1024 * MIB, 0, 0);
+    round_(r, 256 * MIB, 0, 65535);
+    round_(r, 256 * MIB, 16383, 49152);
+    round_(r, 256 * MIB, 0, 65535);
+}
+
 static const DrSteerAction *
 action(Run *r, guint i)
 {
@@ -103,10 +115,7 @@ test_grow_cache(void)
 
     cfg.xbzrle_cache_max = 1024 * MIB;
     run_init(&r, &cfg);
-    round_(&r, 1024 * MIB, 0, 0);
-    round_(&r, 256 * MIB, 0, 65535);
-    round_(&r, 256 * MIB, 16383, 49152);
-    round_(&r, 256 * MIB, 0, 65535);
+    headline_rounds(&r);
     g_assert_cmpuint(r.actions->len, ==, 1);
     g_assert_cmpint(action(&r, 0)->kind, ==, DR_STEER_ACTION_GROW_CACHE);
     g_assert_cmpuint(action(&r, 0)->round, ==, 3);
@@ -130,10 +139,7 @@ test_grow_cache_capped(void)
     Run r;
 
     run_init(&r, &cfg);
-    round_(&r, 1024 * MIB, 0, 0);
-    round_(&r, 256 * MIB, 0, 65535);
-    round_(&r, 256 * MIB, 16383, 49152);
-    round_(&r, 256 * MIB, 0, 65535);
+    headline_rounds(&r);
     g_assert_cmpuint(r.actions->len, ==, 1);
     g_assert_cmpuint(action(&r, 0)->value, ==, 256 * MIB);
     for (int i = 0; i < 6; i++)
@@ -143,10 +149,7 @@ test_grow_cache_capped(void)
 
     cfg.xbzrle_cache_max = 384 * MIB;
     run_init(&r, &cfg);
-    round_(&r, 1024 * MIB, 0, 0);
-    round_(&r, 256 * MIB, 0, 65535);
-    round_(&r, 256 * MIB, 16383, 49152);
-    round_(&r, 256 * MIB, 0, 65535);
+    headline_rounds(&r);
     g_assert_cmpuint(action(&r, 0)->value, ==, 256 * MIB);
     run_clear(&r);
 }
