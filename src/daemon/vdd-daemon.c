@@ -16,6 +16,9 @@
 
 #include <errno.h>
 #include <math.h>
+#ifdef HAVE_MALLOC_TRIM
+# include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -700,6 +703,12 @@ measure_done(GObject *source, GAsyncResult *res, gpointer opaque)
     g_object_unref(ctx->cancellable);
     g_free(ctx->uuid);
     g_free(ctx);
+#ifdef HAVE_MALLOC_TRIM
+    /* A measurement runs in a pool thread with its own malloc arena;
+     * what it freed stays mapped until trimmed. */
+    if (d->running == 0)
+        malloc_trim(0);
+#endif
     reschedule(d);
     if (d->quitting && d->running == 0)
         g_main_loop_quit(d->loop);
