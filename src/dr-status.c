@@ -213,6 +213,60 @@ dr_status_set_measurement(const char *old, const DrStatusMeasurement *m)
     return status_dump(doc);
 }
 
+/* @name's value as an unsigned number no larger than @max. */
+static gboolean
+get_u64(xmlNode *n, const char *name, uint64_t max, uint64_t *out)
+{
+    g_autofree char *v = (char *)xmlGetProp(n, (const xmlChar *)name);
+    guint64 x;
+
+    if (!v || !g_ascii_string_to_unsigned(v, 10, 0, max, &x, NULL))
+        return FALSE;
+    *out = x;
+    return TRUE;
+}
+
+gboolean
+dr_status_read_advice(const char *xml, char **plan, DrStatusFigures *predicted)
+{
+    xmlDoc *doc;
+    xmlNode *adv = NULL;
+    gboolean ok = FALSE;
+
+    *plan = NULL;
+    memset(predicted, 0, sizeof(*predicted));
+    if (!xml)
+        return FALSE;
+    doc = status_load(xml);
+    for (xmlNode *c = xmlDocGetRootElement(doc)->children; c && !adv; c = c->next) {
+        if (!is_element(c, "measurement"))
+            continue;
+        for (xmlNode *a = c->children; a && !adv; a = a->next)
+            if (is_element(a, "advice"))
+                adv = a;
+    }
+    if (adv) {
+        g_autofree char *p = (char *)xmlGetProp(adv, (const xmlChar *)"plan");
+        g_autofree char *conv = (char *)xmlGetProp(adv, (const xmlChar *)"converges");
+        uint64_t rounds = 0;
+
+        ok = p && *p && conv && (strcmp(conv, "yes") == 0 || strcmp(conv, "no") == 0) &&
+             get_u64(adv, "total-ms", G_MAXUINT64, &predicted->total_ms) &&
+             get_u64(adv, "downtime-ms", G_MAXUINT64, &predicted->downtime_ms) &&
+             get_u64(adv, "bytes", G_MAXUINT64, &predicted->bytes) &&
+             get_u64(adv, "rounds", G_MAXUINT, &rounds);
+        if (ok) {
+            predicted->converges = strcmp(conv, "yes") == 0;
+            predicted->rounds = (unsigned int)rounds;
+            *plan = g_strdup(p);
+        } else {
+            memset(predicted, 0, sizeof(*predicted));
+        }
+    }
+    xmlFreeDoc(doc);
+    return ok;
+}
+
 /* The domain's status element as text, or NULL (no error) when it has none. */
 static gboolean
 status_read(virDomainPtr dom, unsigned int flags, char **old, GError **error)

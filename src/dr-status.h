@@ -102,6 +102,11 @@ char *dr_status_set_measurement(const char *old, const DrStatusMeasurement *m);
  *
  * Returns: FALSE with @error when libvirt refuses.
  */
+/* The advice of @xml's measurement (a status element, as libvirt returns
+ * it): its plan's name and predicted figures.  FALSE, with *plan NULL,
+ * when there is none or it is malformed. */
+gboolean dr_status_read_advice(const char *xml, char **plan, DrStatusFigures *predicted);
+
 gboolean dr_status_publish_measurement(virDomainPtr dom, const DrStatusMeasurement *m,
                                        unsigned int flags, GError **error);
 

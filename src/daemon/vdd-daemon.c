@@ -46,6 +46,8 @@
 #define CALIBRATION_FILE "calibration"
 #define METRICS_MAX_SPEED_MIB 1e6   /* above: libvirt's "unlimited" */
 #define COMPLETED_WAIT_MS 5000      /* for JOB_COMPLETED after the job ended */
+#define ARRIVAL_POLL_MS 500         /* for an arrival's completed job ... */
+#define ARRIVAL_TRIES 40            /* ... this many times */
 
 typedef enum {
     EV_LIFECYCLE,
@@ -86,6 +88,9 @@ typedef struct {
     uint64_t every_ms;
     GCancellable *measuring;   /* while a measurement runs */
     gboolean gone;             /* stopped; kept until its follow ends */
+    gboolean incoming;         /* migrating in: started, not yet resumed */
+    guint arrival_timer;       /* ... resumed: waiting for the completed job */
+    guint arrival_tries;
     gboolean warned_policy;
 
     gboolean have_meas;
@@ -306,6 +311,8 @@ static void follow_end(Dom *dd);
 static void
 dom_free(Dom *dd)
 {
+    if (dd->arrival_timer)
+        g_source_remove(dd->arrival_timer);
     if (dd->measuring)
         g_cancellable_cancel(dd->measuring);
     g_clear_object(&dd->measuring);
@@ -1032,6 +1039,90 @@ follow_start(Dom *dd)
     f->timer = g_timeout_add((guint)d->cfg->steer_poll_ms, follow_poll, dd);
 }
 
+/* A migration into this host completed: the guest resumed here.  The
+ * destination has no job stats while it runs ("only on the source host")
+ * and no JOB_COMPLETED event; it has the completed job's, which the
+ * source sent with the last step.  The source's daemon records it
+ * in the source's definition, which is gone with --undefinesource (Nova's
+ * way) and never existed for a transient domain; here it is recorded in
+ * the domain's live status, and its definition when it has one.  The
+ * prediction is the advice that travelled with the domain, when the
+ * migration used the advised settings; what the source's daemon did is
+ * in that daemon's log. */
+static gboolean
+arrival_record(gpointer opaque)
+{
+    Dom *dd = opaque;
+    DrJobStats job;
+    const DrJobStats *js = &job;
+    g_autofree char *status = NULL;
+    g_autofree char *advised = NULL;
+    g_autofree char *observed = NULL;
+    g_autofree char *plan = NULL;
+    g_autoptr(GError) err = NULL;
+    DrStatusMigration st = { 0 };
+    DrStatusFigures predicted;
+    DrMigSettings used = { 0 };
+    gboolean matched;
+
+    if (!dd->dom) {
+        dd->arrival_timer = 0;
+        return G_SOURCE_REMOVE;
+    }
+    /* The resume is announced before the finishing job has stored the
+     * completed job's figures. */
+    /* KEEP_COMPLETED: without it libvirt deletes them once read, and
+     * whoever started the migration would find none. */
+    if (!dr_job_stats_get(dd->dom, VIR_DOMAIN_JOB_STATS_COMPLETED |
+                          VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED, &job) || !job.elapsed_ms) {
+        g_autofree char *msg = dr_error_libvirt_last(NULL);
+        virResetLastError();
+        if (++dd->arrival_tries < ARRIVAL_TRIES)
+            return G_SOURCE_CONTINUE;
+        LOG(G_LOG_LEVEL_MESSAGE, dd->name,
+            _("Migration of '%1$s' arrived; no figures to record: %2$s"), dd->name,
+            msg ? msg : _("libvirt has no completed job"));
+        dd->arrival_timer = 0;
+        return G_SOURCE_REMOVE;
+    }
+    dd->arrival_timer = 0;
+    status = virDomainGetMetadata(dd->dom, VIR_DOMAIN_METADATA_ELEMENT, DR_STATUS_NS,
+                                  VIR_DOMAIN_AFFECT_LIVE);
+    virResetLastError();
+    used.compression = js->xbzrle ? DR_MIG_COMPRESSION_XBZRLE : DR_MIG_COMPRESSION_NONE;
+    used.xbzrle_cache = js->xbzrle ? js->xbzrle_cache : 0;
+    observed = dr_advice_settings_describe(&used);
+    matched = dr_status_read_advice(status, &advised, &predicted) &&
+              strcmp(advised, observed) == 0;
+    if (!matched)
+        memset(&predicted, 0, sizeof(predicted));
+    plan = js->xbzrle ? g_strdup_printf("observed: xbzrle %.0fMiB", js->xbzrle_cache / MIB) :
+                        g_strdup("observed: no xbzrle");
+    st.plan = plan;
+    st.outcome = "completed";
+    st.predicted = predicted;
+    st.have_actual = TRUE;
+    st.actual.converges = TRUE;
+    st.actual.total_ms = js->elapsed_ms;
+    st.actual.downtime_ms = js->downtime_ms;
+    st.actual.bytes = js->processed;
+    st.actual.rounds = (unsigned int)js->iteration;
+    dd->completed++;
+    dd->last_total_s = js->elapsed_ms / 1000.0;
+    dd->last_predicted_s = predicted.total_ms / 1000.0;
+    LOG(G_LOG_LEVEL_MESSAGE, dd->name,
+        _("Migration of '%1$s' arrived: %2$.1f s, %3$llu ms downtime, predicted %4$.1f s (%5$s)"),
+        dd->name, js->elapsed_ms / 1000.0, (unsigned long long)js->downtime_ms, predicted.total_ms / 1000.0,
+        matched ? _("the advice it carried") : _("not the advised settings"));
+    if (!dr_status_add_migration(dd->dom, &st, VIR_DOMAIN_AFFECT_LIVE, &err) ||
+        (virDomainIsPersistent(dd->dom) == 1 &&
+         !dr_status_add_migration(dd->dom, &st, VIR_DOMAIN_AFFECT_CONFIG, &err)))
+        LOG(G_LOG_LEVEL_WARNING, dd->name, "%s", err->message);
+    virResetLastError();
+    metrics_publish(dd->d);
+    return G_SOURCE_REMOVE;
+}
+
 static void
 job_completed(VddDaemon *d, Dom *dd, const Event *ev)
 {
@@ -1184,9 +1275,23 @@ event_dispatch(gpointer opaque)
             if ((dom = virDomainLookupByUUIDString(d->conn, ev->uuid))) {
                 dom_add(d, dom);
                 virDomainFree(dom);
+                /* Migrating in: not measured until it runs here. */
+                if (ev->event == VIR_DOMAIN_EVENT_STARTED &&
+                    ev->detail == VIR_DOMAIN_EVENT_STARTED_MIGRATED &&
+                    (dd = g_hash_table_lookup(d->doms, ev->uuid))) {
+                    dd->incoming = TRUE;
+                    dr_schedule_set_migrating(d->sched, dd->uuid, TRUE);
+                }
                 reschedule(d);
             }
             virResetLastError();
+        } else if (ev->event == VIR_DOMAIN_EVENT_RESUMED &&
+                   ev->detail == VIR_DOMAIN_EVENT_RESUMED_MIGRATED && dd->incoming) {
+            dd->incoming = FALSE;
+            dr_schedule_set_migrating(d->sched, dd->uuid, FALSE);
+            dd->arrival_tries = 0;
+            if (!dd->arrival_timer)
+                dd->arrival_timer = g_timeout_add(ARRIVAL_POLL_MS, arrival_record, dd);
         } else if (ev->event == VIR_DOMAIN_EVENT_STOPPED) {
             dom_stopped(d, ev->uuid);
         }

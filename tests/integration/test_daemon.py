@@ -57,12 +57,12 @@ def parse_prometheus(text):
     return samples, typed
 
 
-def Daemon(port, state_dir, conf="", extra=()):
-    return drtestbed.Daemon(TOP_BUILDDIR, TOP_SRCDIR, port, state_dir, conf, extra)
+def Daemon(port, state_dir, conf="", extra=(), uri=drtestbed.SOURCE_URI):
+    return drtestbed.Daemon(TOP_BUILDDIR, TOP_SRCDIR, port, state_dir, conf, extra, uri)
 
 
-def status_xml(name, *flags):
-    r = subprocess.run(["virsh", "-c", drtestbed.SOURCE_URI, "metadata", name, "--uri", STATUS_NS,
+def status_xml(name, *flags, uri=drtestbed.SOURCE_URI):
+    r = subprocess.run(["virsh", "-c", uri, "metadata", name, "--uri", STATUS_NS,
                         *flags], capture_output=True, text=True)
     return r.stdout if r.returncode == 0 else ""
 
@@ -225,12 +225,13 @@ STEER_ARGS = ("--compressed", "--comp-methods", "xbzrle")
 def test_daemon_steers_a_plain_virsh_migrate(testbed, vdr, free_port, tmp_path):
     g = testbed.boot_guest(drtestbed.Workload(wss_mib=256, rate=25600))
     conn = testbed.connect("source")
-    d = None
+    d = dd = None
     try:
         g.wait_ready()
         g.wait_rate_reports(2)
-        # Persistent, as Nova's are: the source's definition keeps the
-        # record of a migration that left.
+        # Persistent, as Nova's are; and migrated as Nova does, with
+        # --persistent --undefinesource, so the source's definition is
+        # gone and the record is the destination daemon's to keep.
         conn.defineXML(g.dom.XMLDesc(0))
         set_policy(vdr, g.name, "measure.every=20s",
                    f"network.bandwidth={STEER_BANDWIDTH_MIB}MiB/s")
@@ -240,14 +241,17 @@ def test_daemon_steers_a_plain_virsh_migrate(testbed, vdr, free_port, tmp_path):
         assert not off["converged"] and off["aborted"], off
         assert g.is_running()
 
-        d = Daemon(free_port(), str(tmp_path))
+        os.mkdir(tmp_path / "source")
+        os.mkdir(tmp_path / "dest")
+        d = Daemon(free_port(), str(tmp_path / "source"))
+        dd = Daemon(free_port(), str(tmp_path / "dest"), uri=drtestbed.dest_uri())
         # It measures, advises, and sets the cache for the next migration.
         m = d.wait_log(rf"{g.name}: XBZRLE cache set to ([0-9]+) MiB for its next migration "
                        r"\(was 64 MiB\)")
         assert 128 <= int(m.group(1)) <= 256, d.text()
         assert g.is_running()
         on = drtestbed.virsh_migrate(g, free_port(), STEER_BANDWIDTH_MIB, 2 * GIVE_UP_S,
-                                     STEER_ARGS)
+                                     STEER_ARGS + ("--persistent", "--undefinesource"))
         log = d.text()
         print(f"with the daemon: {on}")
         print("the daemon:\n  " + "\n  ".join(
@@ -258,19 +262,35 @@ def test_daemon_steers_a_plain_virsh_migrate(testbed, vdr, free_port, tmp_path):
         assert re.search(rf"Following the migration of '{g.name}': XBZRLE on, cache "
                          rf"{m.group(1)} MiB", log), log
         d.wait_log(rf"Migration of '{g.name}' completed", timeout=30)
+        with pytest.raises(testbed.libvirt.libvirtError):
+            conn.lookupByName(g.name)
 
-        # The outcome, in the source's definition, readable with virsh.
-        xml = status_xml(g.name, "--config")
-        rec = re.search(r'<migration [^>]*outcome="completed"[^>]*>.*?</migration>', xml, re.S)
-        assert rec, (xml, d.text())
-        assert f'plan="observed: xbzrle {m.group(1)}MiB"' in rec.group(0), rec.group(0)
+        # The destination's daemon records it, with the prediction the
+        # advice made on the source, in the live status and the new
+        # definition, readable with virsh.
+        a = dd.wait_log(rf"Migration of '{g.name}' arrived: ([0-9.]+) s, [0-9]+ ms downtime, "
+                        r"predicted ([0-9.]+) s \(the advice it carried\)", timeout=30)
+        print("the destination's daemon: " + a.group(0))
+        assert abs(float(a.group(1)) - on["total_s"]) < 0.2, (a.group(0), on)
+        assert float(a.group(2)) > 0, a.group(0)
+        for flag in ("--live", "--config"):
+            xml = status_xml(g.name, flag, uri=drtestbed.dest_uri())
+            rec = re.search(r'<migration [^>]*outcome="completed"[^>]*>.*?</migration>', xml, re.S)
+            assert rec, (flag, xml, dd.text())
+            assert f'plan="observed: xbzrle {m.group(1)}MiB"' in rec.group(0), rec.group(0)
+            assert re.search(r'<predicted converges="yes" total-ms="[1-9]', rec.group(0)), rec.group(0)
+            assert re.search(rf'<actual total-ms="{round(on["total_s"] * 1000)}"', rec.group(0)), \
+                (rec.group(0), on)
         assert d.stop() == 0, d.text()
+        assert dd.stop() == 0, dd.text()
     finally:
-        if d:
-            d.stop()
+        for daemon in (d, dd):
+            if daemon:
+                daemon.stop()
         g.destroy()
-        try:
-            conn.lookupByName(g.name).undefine()
-        except testbed.libvirt.libvirtError:
-            pass
+        for c in (conn, testbed.connect("dest")):
+            try:
+                c.lookupByName(g.name).undefine()
+            except testbed.libvirt.libvirtError:
+                pass
         conn.close()

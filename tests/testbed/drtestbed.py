@@ -395,10 +395,10 @@ class TestBed:
 
 
 class Daemon:
-    """virt-dirtyrated (built in @builddir) against the source host, its
-    log (G_MESSAGES_DEBUG) in a file; @conf adds configuration lines."""
+    """virt-dirtyrated (built in @builddir) against @uri (the source host),
+    its log (G_MESSAGES_DEBUG) in a file; @conf adds configuration lines."""
 
-    def __init__(self, builddir, srcdir, port, state_dir, conf="", extra=()):
+    def __init__(self, builddir, srcdir, port, state_dir, conf="", extra=(), uri=SOURCE_URI):
         self.port = port
         self.log = tempfile.NamedTemporaryFile(prefix="vdd-", suffix=".log", delete=False)
         self.conf = os.path.join(state_dir, "virt-dirtyrated.conf")
@@ -406,7 +406,7 @@ class Daemon:
             f.write("[libvirt]\nuri=%s\nreconnect-max=2s\n"
                     "[measure]\nwss-max-seconds=2\njitter=0%%\n"
                     "[metrics]\nlisten=127.0.0.1:%d\n"
-                    "[daemon]\nstate-dir=%s\n%s" % (SOURCE_URI, port, state_dir, conf))
+                    "[daemon]\nstate-dir=%s\n%s" % (uri, port, state_dir, conf))
         # make check sets G_DEBUG=fatal-warnings for the unit tests; the
         # daemon's warnings are its log (a guest that went away, libvirt
         # restarting), not programming errors: only criticals abort it.

@@ -328,6 +328,60 @@ test_status_measurement(void)
     assert_status_valid(xml3);
 }
 
+/* What a destination reads back of the advice that travelled with the
+ * domain, as libvirt returns it (its own prefix, our namespace). */
+static void
+test_status_read_advice(void)
+{
+    const char *from_libvirt =
+        "<dirtyrate-status:status xmlns:dirtyrate-status=\"" DR_STATUS_NS "\">"
+        "<dirtyrate-status:measurement time=\"2026-11-23T10:00:00Z\" dirty-rate=\"1\">"
+        "<dirtyrate-status:advice plan=\"xbzrle 256MiB\" converges=\"yes\" total-ms=\"15600\" "
+        "downtime-ms=\"20\" bytes=\"1000\" rounds=\"5\"/></dirtyrate-status:measurement>"
+        "</dirtyrate-status:status>";
+    const char *bad[] = {
+        NULL,
+        "<status xmlns=\"" DR_STATUS_NS "\"/>",
+        "<status xmlns=\"" DR_STATUS_NS "\"><measurement time=\"2026-11-23T10:00:00Z\"/></status>",
+        /* Out of range, negative, missing, not a number, not yes/no. */
+        "<status xmlns=\"" DR_STATUS_NS "\"><measurement><advice plan=\"none\" converges=\"yes\" "
+        "total-ms=\"1\" downtime-ms=\"1\" bytes=\"1\" rounds=\"4294967296\"/></measurement></status>",
+        "<status xmlns=\"" DR_STATUS_NS "\"><measurement><advice plan=\"none\" converges=\"yes\" "
+        "total-ms=\"-1\" downtime-ms=\"1\" bytes=\"1\" rounds=\"1\"/></measurement></status>",
+        "<status xmlns=\"" DR_STATUS_NS "\"><measurement><advice plan=\"none\" converges=\"yes\" "
+        "downtime-ms=\"1\" bytes=\"1\" rounds=\"1\"/></measurement></status>",
+        "<status xmlns=\"" DR_STATUS_NS "\"><measurement><advice plan=\"none\" converges=\"yes\" "
+        "total-ms=\"1e3\" downtime-ms=\"1\" bytes=\"1\" rounds=\"1\"/></measurement></status>",
+        "<status xmlns=\"" DR_STATUS_NS "\"><measurement><advice plan=\"none\" converges=\"maybe\" "
+        "total-ms=\"1\" downtime-ms=\"1\" bytes=\"1\" rounds=\"1\"/></measurement></status>",
+        "<status xmlns=\"" DR_STATUS_NS "\"><measurement><advice plan=\"\" converges=\"no\" "
+        "total-ms=\"1\" downtime-ms=\"1\" bytes=\"1\" rounds=\"1\"/></measurement></status>",
+        /* Someone else's namespace, and not XML. */
+        "<status xmlns=\"urn:other\"><measurement><advice plan=\"none\" converges=\"no\" "
+        "total-ms=\"1\" downtime-ms=\"1\" bytes=\"1\" rounds=\"1\"/></measurement></status>",
+        "<status",
+    };
+    g_autofree char *plan = NULL;
+    DrStatusFigures f;
+
+    g_assert_true(dr_status_read_advice(from_libvirt, &plan, &f));
+    g_assert_cmpstr(plan, ==, "xbzrle 256MiB");
+    g_assert_true(f.converges);
+    g_assert_cmpuint(f.total_ms, ==, 15600);
+    g_assert_cmpuint(f.downtime_ms, ==, 20);
+    g_assert_cmpuint(f.bytes, ==, 1000);
+    g_assert_cmpuint(f.rounds, ==, 5);
+
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autofree char *p = NULL;
+        g_test_message("%zu: %s", i, bad[i] ? bad[i] : "(null)");
+        g_assert_false(dr_status_read_advice(bad[i], &p, &f));
+        g_assert_null(p);
+        g_assert_cmpuint(f.total_ms, ==, 0);
+        g_assert_false(f.converges);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -337,5 +391,6 @@ main(int argc, char **argv)
     g_test_add_func("/migcaps/versions", test_caps);
     g_test_add_func("/status/history", test_status_history);
     g_test_add_func("/status/measurement", test_status_measurement);
+    g_test_add_func("/status/read-advice", test_status_read_advice);
     return g_test_run();
 }
