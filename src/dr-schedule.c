@@ -82,7 +82,8 @@ dr_schedule_set(DrSchedule *s, const char *id, int64_t every_us, int64_t now_us)
     e->id = g_strdup(id);
     e->every_us = every_us;
     e->last_us = -1;
-    e->due_us = now_us + (int64_t)llround(g_rand_double(s->rand) * (double)every_us);
+    e->due_us = now_us + (int64_t)llround(g_rand_double(s->rand) *
+                                          (double)MIN(every_us, DR_SCHEDULE_FIRST_SPREAD_US));
     g_hash_table_insert(s->entries, e->id, e);
 }
 

@@ -27,10 +27,16 @@ DrSchedule *dr_schedule_new(unsigned int max_running, double jitter, uint64_t se
 void dr_schedule_free(DrSchedule *sched);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DrSchedule, dr_schedule_free)
 
+/* A new domain's first measurement falls within this, or its interval
+ * when shorter. */
+#define DR_SCHEDULE_FIRST_SPREAD_US (60 * G_USEC_PER_SEC)
+
 /* Adds @id (a domain's UUID), or changes its interval.  A new domain's
- * first measurement falls at a random point of its first interval, so
- * that a daemon starting beside many domains spreads them out.  A
- * changed interval takes effect from the last measurement. */
+ * first measurement falls at a random point of its first interval, or
+ * of its first minute when the interval is longer: a daemon starting
+ * beside many domains spreads them out, and a domain that just started
+ * (or arrived) is not left unmeasured for a whole interval.  A changed
+ * interval takes effect from the last measurement. */
 void dr_schedule_set(DrSchedule *sched, const char *id, int64_t every_us, int64_t now_us);
 /* Forgets @id; a measurement of it still running ends unrecorded. */
 void dr_schedule_remove(DrSchedule *sched, const char *id);
