@@ -173,6 +173,21 @@ dr_schedule_next_due(const DrSchedule *s)
 }
 
 unsigned int
+dr_schedule_behind(const DrSchedule *s, int64_t now_us)
+{
+    unsigned int n = 0;
+    GHashTableIter it;
+    gpointer v;
+
+    g_hash_table_iter_init(&it, s->entries);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        const Entry *e = v;
+        n += !e->running && !e->migrating && now_us - e->due_us > e->every_us / 2;
+    }
+    return n;
+}
+
+unsigned int
 dr_schedule_running(const DrSchedule *s)
 {
     return s->running;

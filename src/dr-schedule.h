@@ -54,5 +54,8 @@ void dr_schedule_done(DrSchedule *sched, const char *id, int64_t now_us);
  * none can: no domain, all running or migrating, or no free slot. */
 int64_t dr_schedule_next_due(const DrSchedule *sched);
 unsigned int dr_schedule_running(const DrSchedule *sched);
+/* How many domains wait for a measurement more than half their interval
+ * past its due time: max_running is too few for their intervals. */
+unsigned int dr_schedule_behind(const DrSchedule *sched, int64_t now_us);
 
 G_END_DECLS

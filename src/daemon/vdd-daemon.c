@@ -48,6 +48,7 @@
 #define COMPLETED_WAIT_MS 5000      /* for JOB_COMPLETED after the job ended */
 #define ARRIVAL_POLL_MS 500         /* for an arrival's completed job ... */
 #define ARRIVAL_TRIES 40            /* ... this many times */
+#define BEHIND_WARN_US G_GINT64_CONSTANT(3600000000) /* 1 h: at most this often */
 
 typedef enum {
     EV_LIFECYCLE,
@@ -126,6 +127,7 @@ struct _VddDaemon {
     DrSchedule *sched;
     guint sched_timer;
     unsigned int running;      /* measurement tasks not yet returned */
+    gint64 behind_warned_at;   /* monotonic µs; 0: never */
     DrCalibration *cal;
     char *cal_path;
     VddHttp *http;
@@ -751,9 +753,18 @@ sched_fire(gpointer opaque)
 {
     VddDaemon *d = opaque;
     g_autoptr(GPtrArray) due = NULL;
+    unsigned int behind;
 
     d->sched_timer = 0;
     due = dr_schedule_take_due(d->sched, g_get_monotonic_time());
+    behind = dr_schedule_behind(d->sched, g_get_monotonic_time());
+    if (behind && (!d->behind_warned_at ||
+                   g_get_monotonic_time() - d->behind_warned_at >= BEHIND_WARN_US)) {
+        d->behind_warned_at = g_get_monotonic_time();
+        LOG(G_LOG_LEVEL_WARNING, NULL,
+            _("%1$u domains wait more than half their measure.every past their due time: measure.max-running=%2$u is too few for their intervals"),
+            behind, d->cfg->max_measurements);
+    }
     for (guint i = 0; i < due->len; i++) {
         Dom *dd = g_hash_table_lookup(d->doms, g_ptr_array_index(due, i));
         if (dd && dd->dom && !dd->measuring && !d->quitting)

@@ -87,6 +87,48 @@ test_spread_and_limit(void)
     }
 }
 
+/* Falling behind: more than half an interval late, and waiting. */
+static void
+test_behind(void)
+{
+    g_autoptr(DrSchedule) s = dr_schedule_new(1, 0, 5);
+    g_autoptr(DrSchedule) one = dr_schedule_new(1, 0, 6);
+    g_autoptr(GPtrArray) due = NULL;
+    int64_t t, d;
+
+    /* Half an interval late is not yet behind. */
+    dr_schedule_set(one, "x", 10 * S, 0);
+    d = dr_schedule_next_due(one);
+    g_assert_cmpuint(dr_schedule_behind(one, d + 5 * S), ==, 0);
+    g_assert_cmpuint(dr_schedule_behind(one, d + 5 * S + 1), ==, 1);
+
+    /* One measured at a time: the other two fell due by 10 s. */
+    dr_schedule_set(s, "a", 10 * S, 0);
+    dr_schedule_set(s, "b", 10 * S, 0);
+    dr_schedule_set(s, "c", 10 * S, 0);
+    g_assert_cmpuint(dr_schedule_behind(s, 0), ==, 0);
+    due = dr_schedule_take_due(s, 10 * S);
+    g_assert_cmpuint(due->len, ==, 1);
+    g_assert_cmpuint(dr_schedule_behind(s, 15 * S + 1), <=, 2);
+    g_assert_cmpuint(dr_schedule_behind(s, 20 * S + 1), ==, 2);
+    /* Migrating domains wait by design. */
+    dr_schedule_set_migrating(s, "b", TRUE);
+    dr_schedule_set_migrating(s, "c", TRUE);
+    g_assert_cmpuint(dr_schedule_behind(s, 20 * S + 1), ==, 0);
+    dr_schedule_set_migrating(s, "b", FALSE);
+    dr_schedule_set_migrating(s, "c", FALSE);
+    /* Measured in turn, each within its interval: none behind. */
+    t = 20 * S;
+    dr_schedule_done(s, g_ptr_array_index(due, 0), t);
+    for (int i = 0; i < 2; i++) {
+        g_autoptr(GPtrArray) next = dr_schedule_take_due(s, t);
+        g_assert_cmpuint(next->len, ==, 1);
+        dr_schedule_done(s, g_ptr_array_index(next, 0), t + 1 * S);
+        t += 1 * S;
+    }
+    g_assert_cmpuint(dr_schedule_behind(s, t), ==, 0);
+}
+
 /* Never during a migration; overdue afterwards, due at once. */
 static void
 test_migrating(void)
@@ -152,6 +194,7 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/schedule/intervals", test_intervals);
     g_test_add_func("/schedule/spread-and-limit", test_spread_and_limit);
+    g_test_add_func("/schedule/behind", test_behind);
     g_test_add_func("/schedule/migrating", test_migrating);
     g_test_add_func("/schedule/remove", test_remove);
     g_test_add_func("/schedule/change-interval", test_change_interval);
