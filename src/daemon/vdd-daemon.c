@@ -1296,8 +1296,9 @@ event_dispatch(gpointer opaque)
                 reschedule(d);
             }
             virResetLastError();
-        } else if (ev->event == VIR_DOMAIN_EVENT_RESUMED &&
-                   ev->detail == VIR_DOMAIN_EVENT_RESUMED_MIGRATED && dd->incoming) {
+        } else if (ev->event == VIR_DOMAIN_EVENT_RESUMED && dd->incoming) {
+            /* RESUMED_MIGRATED, or RESUMED_POSTCOPY: it runs here now;
+             * a postcopy's figures may come later than the poll waits. */
             dd->incoming = FALSE;
             dr_schedule_set_migrating(d->sched, dd->uuid, FALSE);
             dd->arrival_tries = 0;
