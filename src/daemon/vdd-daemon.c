@@ -1245,6 +1245,8 @@ connection_drop(VddDaemon *d)
         dom_unschedule(dd);
         if (dd->follow)
             follow_end(dd);
+        /* Reconnected, it is a running domain like any other. */
+        dd->incoming = FALSE;
         g_clear_pointer(&dd->dom, virDomainFree);
     }
     for (size_t i = 0; i < G_N_ELEMENTS(d->cb_ids); i++) {
