@@ -282,11 +282,10 @@ dr_advisor_run(DrMeasurePlan *plan, const DrAdvisorParams *params,
         dr_calibration_apply(params->calibration, &in);
     dr_mig_input_set_wss(&in, r->wss);
     dr_mig_input_set_compress(&in, r->compress);
-    /* The shortest period's rate: the page-sampling measurement of 1 s. */
-    in.dirty_rate = 0;
-    for (size_t i = 0; i < r->wss->npoints; i++) {
-        if (r->wss->points[i].period_s == 1.0)
-            in.dirty_rate = r->wss->points[i].mib_per_s * 1048576.0;
+    /* The short periods' rate (see dr_wss_rate()). */
+    {
+        DrEstimate rate;
+        in.dirty_rate = dr_wss_rate(r->wss, &rate) ? rate.value * 1048576.0 : 0;
     }
     g_debug("advisor %s: ram %" G_GUINT64_FORMAT " MiB, %u vCPUs %.0f%% busy, %u host CPUs, "
             "%" G_GUINT64_FORMAT " MiB free, encoder %.0f MB/s, W %.0f MiB r %.1f MiB/s, "

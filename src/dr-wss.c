@@ -161,3 +161,24 @@ dr_wss_measure(DrMeasurePlan *plan, const unsigned int *periods_ms, size_t nperi
     }
     return dr_wss_fit(points, nperiods, probe->ram_bytes);
 }
+
+gboolean
+dr_wss_rate(const DrWss *wss, DrEstimate *rate)
+{
+    const DrWssPoint *best = NULL;
+
+    for (size_t i = 0; wss && i < wss->npoints; i++) {
+        const DrWssPoint *p = &wss->points[i];
+        if (!(p->period_s > 0) || p->period_s > DR_WSS_RATE_PERIOD_MAX_S ||
+            !isfinite(p->dirtied_mib))
+            continue;
+        if (!best || p->dirtied_mib / p->period_s > best->dirtied_mib / best->period_s)
+            best = p;
+    }
+    if (!best)
+        return FALSE;
+    rate->value = best->dirtied_mib / best->period_s;
+    rate->low = best->dirtied.low / best->period_s;
+    rate->high = best->dirtied.high / best->period_s;
+    return TRUE;
+}

@@ -55,6 +55,20 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DrWss, dr_wss_free)
  * variance) and keeps the better one.  @points are copied. */
 DrWss *dr_wss_fit(const DrWssPoint *points, size_t n, uint64_t ram_bytes);
 
+/* The longest period whose rate counts as the guest's dirty rate. */
+#define DR_WSS_RATE_PERIOD_MAX_S 2.0
+
+/* The guest's dirty rate, MiB/s, with its 95% interval: the highest
+ * per-second rate among the periods up to DR_WSS_RATE_PERIOD_MAX_S.
+ * Memory dirtied over a period grows ever more slowly with it, so each
+ * period's rate is at most the shortest one's; and a measurement that the
+ * host disturbed (QEMU's sampling thread or the vCPUs kept off a busy
+ * CPU) only reads low.  The highest is the best of these lower bounds;
+ * where the curve is still straight it leans a few percent high, which
+ * the 95% interval of the chosen point covers.  FALSE when @wss has no
+ * such period. */
+gboolean dr_wss_rate(const DrWss *wss, DrEstimate *rate);
+
 typedef void (*DrWssProgressFunc)(size_t done, size_t total, const DrWssPoint *last,
                                   void *opaque);
 

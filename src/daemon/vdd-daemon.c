@@ -557,17 +557,16 @@ dom_take_result(Dom *dd, DrAdvisorResult *r)
 {
     DrStatusMeasurement *m = &dd->meas;
     const DrWss *w = r->wss;
+    DrEstimate rate;
 
     g_clear_pointer(&m->time, g_date_time_unref);
     memset(m, 0, sizeof(*m));
     m->time = g_date_time_new_now_utc();
     m->dirty_rate = m->dirty_rate_low = m->dirty_rate_high = NAN;
-    for (size_t i = 0; w && i < w->npoints; i++) {
-        if (w->points[i].period_s == 1.0) {
-            m->dirty_rate = w->points[i].mib_per_s * MIB;
-            m->dirty_rate_low = w->points[i].dirtied.low * MIB;
-            m->dirty_rate_high = w->points[i].dirtied.high * MIB;
-        }
+    if (w && dr_wss_rate(w, &rate)) {
+        m->dirty_rate = rate.value * MIB;
+        m->dirty_rate_low = rate.low * MIB;
+        m->dirty_rate_high = rate.high * MIB;
     }
     m->wss_bytes = w ? w->wss_mib * MIB : NAN;
     m->wss_model = w ? dr_wss_model_to_string(w->model) : NULL;

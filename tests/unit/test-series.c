@@ -90,6 +90,40 @@ test_wss_unsaturated(void)
     g_assert_cmpfloat(fit->wss_mib, >=, 75);
 }
 
+/* The dirty rate: the highest short period's rate, with its interval. */
+static void
+test_wss_rate(void)
+{
+    /* A disturbed 1 s measurement read 40 of 100: the 2 s one stands. */
+    DrWssPoint low1[] = { { 1, 40, 40, { 40, 30, 52 } }, { 2, 95, 190, { 190, 170, 210 } },
+                          { 4, 60, 240, { 240, 220, 256 } } };
+    /* Saturating: the 1 s rate is the highest, and taken. */
+    DrWssPoint sat[] = { { 1, 100, 100, { 100, 80, 120 } }, { 2, 64, 128, { 128, 110, 140 } },
+                         { 4, 32, 128, { 128, 110, 140 } } };
+    /* Only long periods: no rate. */
+    DrWssPoint slow[] = { { 4, 10, 40, { 40, 30, 50 } }, { 8, 5, 40, { 40, 30, 50 } } };
+    DrWss w = { 0 };
+    DrEstimate r;
+
+    w.points = low1;
+    w.npoints = G_N_ELEMENTS(low1);
+    g_assert_true(dr_wss_rate(&w, &r));
+    g_assert_cmpfloat_with_epsilon(r.value, 95, 1e-9);
+    g_assert_cmpfloat_with_epsilon(r.low, 85, 1e-9);
+    g_assert_cmpfloat_with_epsilon(r.high, 105, 1e-9);
+
+    w.points = sat;
+    w.npoints = G_N_ELEMENTS(sat);
+    g_assert_true(dr_wss_rate(&w, &r));
+    g_assert_cmpfloat_with_epsilon(r.value, 100, 1e-9);
+    g_assert_cmpfloat_with_epsilon(r.low, 80, 1e-9);
+
+    w.points = slow;
+    w.npoints = G_N_ELEMENTS(slow);
+    g_assert_false(dr_wss_rate(&w, &r));
+    g_assert_false(dr_wss_rate(NULL, &r));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -98,5 +132,6 @@ main(int argc, char **argv)
     g_test_add_func("/series/sampling-interval", test_sampling_interval);
     g_test_add_func("/wss/fit", test_wss_fit);
     g_test_add_func("/wss/unsaturated", test_wss_unsaturated);
+    g_test_add_func("/wss/rate", test_wss_rate);
     return g_test_run();
 }
