@@ -260,8 +260,11 @@ dr_status_read_advice(const char *xml, char **plan, DrStatusFigures *predicted)
             predicted->rounds = (unsigned int)rounds;
             *plan = g_strdup(p);
         } else {
+            g_debug("status: the advice's plan, converges or figures are missing or out of range");
             memset(predicted, 0, sizeof(*predicted));
         }
+    } else {
+        g_debug("status: no measurement with advice");
     }
     xmlFreeDoc(doc);
     return ok;

@@ -844,6 +844,28 @@ predicted_for(const Dom *dd, DrMigLinkClass cls, const DrJobStats *js)
     return best;
 }
 
+/* The plan name of a migration the daemon watched but did not plan. */
+static char *
+observed_plan(gboolean xbzrle, unsigned long long cache)
+{
+    return xbzrle ? g_strdup_printf("observed: xbzrle %.0fMiB", cache / MIB) :
+                    g_strdup("observed: no xbzrle");
+}
+
+/* A completed job's figures, as the status element records them. */
+static DrStatusFigures
+figures_of(const DrJobStats *js, gboolean converged)
+{
+    DrStatusFigures f = { 0 };
+
+    f.converges = converged;
+    f.total_ms = js->elapsed_ms;
+    f.downtime_ms = js->downtime_ms;
+    f.bytes = js->processed;
+    f.rounds = (unsigned int)js->iteration;
+    return f;
+}
+
 /* Records a migration that ended; @done is the completed job, or NULL. */
 static void
 follow_record(Dom *dd, const char *outcome, const DrJobStats *done)
@@ -859,20 +881,14 @@ follow_record(Dom *dd, const char *outcome, const DrJobStats *done)
 
     if (f)
         g_ptr_array_add(f->actions, NULL);
-    plan = cls == DR_MIG_LINK_CLASS_XBZRLE && f ?
-           g_strdup_printf("observed: xbzrle %.0fMiB", f->first.xbzrle_cache / MIB) :
-           g_strdup("observed: no xbzrle");
+    plan = observed_plan(cls == DR_MIG_LINK_CLASS_XBZRLE && f, f ? f->first.xbzrle_cache : 0);
     st.plan = plan;
     st.outcome = outcome;
     st.predicted.converges = predicted > 0;
     st.predicted.total_ms = (uint64_t)(predicted * 1000);
     if (done) {
         st.have_actual = TRUE;
-        st.actual.converges = completed;
-        st.actual.total_ms = done->elapsed_ms;
-        st.actual.downtime_ms = done->downtime_ms;
-        st.actual.bytes = done->processed;
-        st.actual.rounds = (unsigned int)done->iteration;
+        st.actual = figures_of(done, completed);
     }
     st.actions = f ? (const char *const *)f->actions->pdata : NULL;
     if (completed) {
@@ -1106,17 +1122,12 @@ arrival_record(gpointer opaque)
               strcmp(advised, observed) == 0;
     if (!matched)
         memset(&predicted, 0, sizeof(predicted));
-    plan = js->xbzrle ? g_strdup_printf("observed: xbzrle %.0fMiB", js->xbzrle_cache / MIB) :
-                        g_strdup("observed: no xbzrle");
+    plan = observed_plan(js->xbzrle, js->xbzrle_cache);
     st.plan = plan;
     st.outcome = "completed";
     st.predicted = predicted;
     st.have_actual = TRUE;
-    st.actual.converges = TRUE;
-    st.actual.total_ms = js->elapsed_ms;
-    st.actual.downtime_ms = js->downtime_ms;
-    st.actual.bytes = js->processed;
-    st.actual.rounds = (unsigned int)js->iteration;
+    st.actual = figures_of(js, TRUE);
     dd->completed++;
     dd->last_total_s = js->elapsed_ms / 1000.0;
     dd->last_predicted_s = predicted.total_ms / 1000.0;
