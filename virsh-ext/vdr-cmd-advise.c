@@ -115,6 +115,59 @@ json_libvirt(JsonBuilder *b, const DrMigParams *mp, const DrMigSettings *s)
     json_builder_end_object(b);
 }
 
+void
+vdr_advice_inputs_json(JsonBuilder *b, const DrAdvisorResult *r)
+{
+    const DrMigInput *in = &r->advice->input;
+
+    json_builder_set_member_name(b, "inputs");
+    json_builder_begin_object(b);
+    vdr_json_add_int(b, "ram_bytes", (gint64)in->ram_bytes);
+    vdr_json_add_int(b, "vcpus", in->vcpus);
+    vdr_json_add_double(b, "vcpu_busy", in->vcpu_busy);
+    vdr_json_add_double(b, "dirty_rate_bytes_per_s", in->dirty_rate);
+    json_builder_set_member_name(b, "wss_model");
+    json_builder_add_string_value(b, dr_wss_model_to_string(in->wss_model));
+    vdr_json_add_double(b, "wss_bytes", in->wss_bytes);
+    vdr_json_add_double(b, "wss_rate_bytes_per_s", in->wss_rate);
+    vdr_json_add_double(b, "zero_fraction", in->zero_fraction);
+    vdr_json_add_double(b, "hot_fraction", in->hot_fraction);
+    vdr_json_add_double(b, "xbzrle_mean_delta_bytes", in->xbzrle_encoded);
+    vdr_json_add_double(b, "overflow_fraction", in->overflow_fraction);
+    vdr_json_add_int(b, "host_cpus", in->host_cpus);
+    vdr_json_add_double(b, "host_other_cpus", in->host_other_cpus);
+    vdr_json_add_int(b, "host_free_bytes", (gint64)in->host_free_bytes);
+    vdr_json_add_double(b, "xbzrle_encoder_bytes_per_s", in->xbzrle_encode_speed);
+    /* multifd's codecs on whole pages; 0: not measured */
+    json_builder_set_member_name(b, "whole_page");
+    json_builder_begin_object(b);
+    for (DrPageCodecKind k = 0; k < DR_PAGE_CODEC_LAST; k++) {
+        json_builder_set_member_name(b, dr_page_codec_kind_to_string(k));
+        json_builder_begin_object(b);
+        vdr_json_add_double(b, "first_pass_ratio", in->page_ratio_first[k]);
+        vdr_json_add_double(b, "changed_ratio", in->page_ratio[k]);
+        vdr_json_add_double(b, "bytes_per_s", in->page_codec_speed[k]);
+        json_builder_end_object(b);
+    }
+    json_builder_end_object(b);
+    vdr_json_add_double(b, "bandwidth_bytes_per_s", in->bandwidth);
+    vdr_json_add_double(b, "measure_s", r->measure_s);
+    /* the working-set curve the model ran on: memory dirtied against period */
+    json_builder_set_member_name(b, "wss_points");
+    json_builder_begin_array(b);
+    for (size_t i = 0; r->wss && i < r->wss->npoints; i++) {
+        const DrWssPoint *p = &r->wss->points[i];
+        json_builder_begin_object(b);
+        vdr_json_add_double(b, "period_s", p->period_s);
+        vdr_json_add_double(b, "dirtied_mib", p->dirtied_mib);
+        vdr_json_add_double(b, "low_mib", p->dirtied.low);
+        vdr_json_add_double(b, "high_mib", p->dirtied.high);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+}
+
 static JsonNode *
 advice_json(const char *name, const DrAdvisorResult *r, const DrMigParams *mp)
 {
@@ -171,39 +224,7 @@ advice_json(const char *name, const DrAdvisorResult *r, const DrMigParams *mp)
         json_builder_end_object(b);
     }
 
-    json_builder_set_member_name(b, "inputs");
-    json_builder_begin_object(b);
-    vdr_json_add_int(b, "ram_bytes", (gint64)in->ram_bytes);
-    vdr_json_add_int(b, "vcpus", in->vcpus);
-    vdr_json_add_double(b, "vcpu_busy", in->vcpu_busy);
-    vdr_json_add_double(b, "dirty_rate_bytes_per_s", in->dirty_rate);
-    json_builder_set_member_name(b, "wss_model");
-    json_builder_add_string_value(b, dr_wss_model_to_string(in->wss_model));
-    vdr_json_add_double(b, "wss_bytes", in->wss_bytes);
-    vdr_json_add_double(b, "wss_rate_bytes_per_s", in->wss_rate);
-    vdr_json_add_double(b, "zero_fraction", in->zero_fraction);
-    vdr_json_add_double(b, "hot_fraction", in->hot_fraction);
-    vdr_json_add_double(b, "xbzrle_mean_delta_bytes", in->xbzrle_encoded);
-    vdr_json_add_double(b, "overflow_fraction", in->overflow_fraction);
-    vdr_json_add_int(b, "host_cpus", in->host_cpus);
-    vdr_json_add_double(b, "host_other_cpus", in->host_other_cpus);
-    vdr_json_add_int(b, "host_free_bytes", (gint64)in->host_free_bytes);
-    vdr_json_add_double(b, "xbzrle_encoder_bytes_per_s", in->xbzrle_encode_speed);
-    /* multifd's codecs on whole pages; 0: not measured */
-    json_builder_set_member_name(b, "whole_page");
-    json_builder_begin_object(b);
-    for (DrPageCodecKind k = 0; k < DR_PAGE_CODEC_LAST; k++) {
-        json_builder_set_member_name(b, dr_page_codec_kind_to_string(k));
-        json_builder_begin_object(b);
-        vdr_json_add_double(b, "first_pass_ratio", in->page_ratio_first[k]);
-        vdr_json_add_double(b, "changed_ratio", in->page_ratio[k]);
-        vdr_json_add_double(b, "bytes_per_s", in->page_codec_speed[k]);
-        json_builder_end_object(b);
-    }
-    json_builder_end_object(b);
-    vdr_json_add_double(b, "bandwidth_bytes_per_s", in->bandwidth);
-    vdr_json_add_double(b, "measure_s", r->measure_s);
-    json_builder_end_object(b);
+    vdr_advice_inputs_json(b, r);
 
     json_builder_set_member_name(b, "capabilities");
     json_builder_begin_array(b);
@@ -268,7 +289,7 @@ vdr_advice_print(FILE *out, const char *name, const DrAdvisorResult *r, const Dr
     else if (in->page_ratio_first[DR_PAGE_CODEC_ZSTD] > 0)
         fprintf(out, _("  zstd on whole pages: %1$.2f:1 for the first pass, %2$.2f:1 for changed pages\n"),
                 in->page_ratio_first[DR_PAGE_CODEC_ZSTD], in->page_ratio[DR_PAGE_CODEC_ZSTD]);
-    fprintf(out, _("  host: %1$u CPUs, %2$.1f busy with other work, %3$.0f MiB free; XBZRLE encoder %4$.0f MB/s; link %5$.1f MiB/s\n"),
+    fprintf(out, _("  host: %1$u CPUs, %2$.1f busy with other work, %3$.0f MiB available; XBZRLE encoder %4$.0f MB/s; link %5$.1f MiB/s\n"),
             in->host_cpus, in->host_other_cpus, (double)in->host_free_bytes / MIB,
             in->xbzrle_encode_speed / 1e6, in->bandwidth / MIB);
     fprintf(out, "%-14s %s\n", _("Plan:"), chosen);

@@ -268,9 +268,10 @@ print_outcome(FILE *out, const DrMigPrediction *p, const DrJobStats *actual, gbo
 }
 
 static JsonNode *
-outcome_json(const char *name, const DrAdvice *a, const DrMigParams *mp, gboolean migrated,
+outcome_json(const char *name, const DrAdvisorResult *r, const DrMigParams *mp, gboolean migrated,
              const char *outcome, const DrJobStats *actual, gboolean have_actual, GPtrArray *actions)
 {
+    const DrAdvice *a = r->advice;
     const DrAdviceCandidate *c = &a->candidates[a->chosen];
     g_autoptr(JsonBuilder) b = json_builder_new();
     g_autofree char *plan = dr_advice_settings_describe(&c->settings);
@@ -320,6 +321,7 @@ outcome_json(const char *name, const DrAdvice *a, const DrMigParams *mp, gboolea
     for (guint i = 0; actions && i < actions->len; i++)
         json_builder_add_string_value(b, g_ptr_array_index(actions, i));
     json_builder_end_array(b);
+    vdr_advice_inputs_json(b, r);
     json_builder_end_object(b);
     return json_builder_get_root(b);
 }
@@ -400,7 +402,7 @@ cmd_migrate(VdrControl *ctl, const VdrCmd *cmd, GError **error)
 
     if (vdr_cmd_has(cmd, "dry-run") || !r->advice->converges) {
         if (json) {
-            g_autoptr(JsonNode) root = outcome_json(virDomainGetName(dom), r->advice, &mp, FALSE,
+            g_autoptr(JsonNode) root = outcome_json(virDomainGetName(dom), r, &mp, FALSE,
                                                     vdr_cmd_has(cmd, "dry-run") ? "dry-run" : "refused",
                                                     NULL, FALSE, NULL);
             vdr_json_print(ctl->out, root);
@@ -452,7 +454,7 @@ cmd_migrate(VdrControl *ctl, const VdrCmd *cmd, GError **error)
         g_autofree char *plan = dr_advice_settings_describe(&c->settings);
         DrStatusMigration st = { 0 };
         if (json) {
-            g_autoptr(JsonNode) root = outcome_json(virDomainGetName(dom), r->advice, &mp, FALSE,
+            g_autoptr(JsonNode) root = outcome_json(virDomainGetName(dom), r, &mp, FALSE,
                                                     interrupted ? "aborted" :
                                                     fol.timed_out ? "timed-out" : "failed",
                                                     NULL, FALSE, actions);
@@ -532,7 +534,7 @@ cmd_migrate(VdrControl *ctl, const VdrCmd *cmd, GError **error)
     }
 
     if (json) {
-        g_autoptr(JsonNode) root = outcome_json(virDomainGetName(dom), r->advice, &mp, TRUE,
+        g_autoptr(JsonNode) root = outcome_json(virDomainGetName(dom), r, &mp, TRUE,
                                                 fol.suspended ? "forced" : "completed",
                                                 &done, have_actual, actions);
         vdr_json_print(ctl->out, root);

@@ -7,6 +7,8 @@
 
 #include <stdio.h>
 
+#include <json-glib/json-glib.h>
+
 #include "dr-advisor.h"
 #include "dr-compress.h"
 #include "dr-migparams.h"
@@ -29,5 +31,9 @@ void vdr_compress_print(FILE *out, const char *name, const DrCompressEstimate *e
  * libvirt parameters of its plan */
 void vdr_advice_print(FILE *out, const char *name, const DrAdvisorResult *r,
                       const DrMigParams *mp, gboolean json);
+/* The member "inputs" of @r's JSON: what was measured, with the
+ * working-set points; domdirtyrate-migrate's JSON has it too, so that
+ * a prediction that missed shows what it stood on. */
+void vdr_advice_inputs_json(JsonBuilder *b, const DrAdvisorResult *r);
 /* domxbzrle (vdr-cmd-xbzrle.c) */
 void vdr_xbzrle_print(FILE *out, const char *name, const DrQmpXbzrle *x, gboolean json);

@@ -253,6 +253,18 @@ advice_result(double bandwidth_mib, gboolean with_dest)
     l.auto_converge = TRUE;
     l.auto_converge_initial = 20;
     l.auto_converge_increment = 10;
+    /* the curve those numbers came from, which the JSON lists */
+    {
+        static const double secs[] = { 1, 2, 4, 8 }, mib[] = { 100, 200, 256, 256 };
+        DrWssPoint points[G_N_ELEMENTS(secs)];
+        for (size_t i = 0; i < G_N_ELEMENTS(secs); i++) {
+            points[i].period_s = secs[i];
+            points[i].dirtied_mib = mib[i];
+            points[i].mib_per_s = mib[i] / secs[i];
+            points[i].dirtied = (DrEstimate){ mib[i], mib[i] * 0.9, mib[i] * 1.1 };
+        }
+        r->wss = dr_wss_fit(points, G_N_ELEMENTS(points), GiB);
+    }
     caps = dr_mig_caps_compute(&src, with_dest ? &dst : NULL, NULL, &r->cap_notes);
     r->measure_s = 21.5;
     r->advice = dr_advise(&in, &l, caps, NULL);
