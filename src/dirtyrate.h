@@ -30,6 +30,7 @@
 #include "dr-advice.h"
 #include "dr-migcaps.h"
 #include "dr-migparams.h"
+#include "dr-hostmem.h"
 #include "dr-advisor.h"
 #include "dr-status.h"
 #include "dr-jobstats.h"

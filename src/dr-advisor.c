@@ -10,6 +10,7 @@
 
 #include "dr-advisor.h"
 #include "dr-error.h"
+#include "dr-hostmem.h"
 #include "dr-errorpriv.h"
 #include "dr-migcaps.h"
 #include "dr-units.h"
@@ -276,7 +277,7 @@ dr_advisor_run(DrMeasurePlan *plan, const DrAdvisorParams *params,
         r->wss = dr_wss_fit(pts, np + 1, in.ram_bytes);
     }
 
-    in.host_free_bytes = virNodeGetFreeMemory(conn);
+    in.host_free_bytes = dr_hostmem_available(conn);
     in.xbzrle_encode_speed = dr_advisor_encoder_speed(20);
     if (params->calibration)
         dr_calibration_apply(params->calibration, &in);

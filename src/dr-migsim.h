@@ -134,7 +134,7 @@ typedef struct {
     double page_ratio[DR_PAGE_CODEC_LAST];
 
     /* the source host */
-    uint64_t host_free_bytes;   /* 0: not known */
+    uint64_t host_free_bytes;   /* available: free, buffers and cache (dr-hostmem.h); 0: not known */
     unsigned int host_cpus;
     /* CPUs' worth of the host busy with other work than this guest's
      * vCPUs (other guests, other processes), measured over a quiet

@@ -31,6 +31,7 @@
 #include "dr-calibration.h"
 #include "dr-error.h"
 #include "dr-errorpriv.h"
+#include "dr-hostmem.h"
 #include "dr-jobstats.h"
 #include "dr-measurer.h"
 #include "dr-metrics.h"
@@ -645,7 +646,7 @@ dom_prepare_cache(Dom *dd)
     }
     if (!best || !best->settings.xbzrle_cache)
         return;
-    free_bytes = virNodeGetFreeMemory(d->conn);
+    free_bytes = dr_hostmem_available(d->conn);
     if (virDomainMigrateGetCompressionCache(dd->dom, &have, 0) < 0 ||
         have == best->settings.xbzrle_cache ||
         (free_bytes && best->settings.xbzrle_cache > free_bytes / 2)) {
@@ -1038,7 +1039,7 @@ follow_start(Dom *dd)
     cfg.xbzrle = f->first.xbzrle;
     cfg.xbzrle_cache = f->first.xbzrle_cache;
     cfg.xbzrle_cache_max = limits.xbzrle_max_cache;
-    free_bytes = virNodeGetFreeMemory(d->conn);
+    free_bytes = dr_hostmem_available(d->conn);
     if (free_bytes)
         cfg.xbzrle_cache_max = MIN(cfg.xbzrle_cache_max, free_bytes / 2);
     cfg.downtime_max_ms = limits.max_downtime_ms;

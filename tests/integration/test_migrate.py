@@ -23,6 +23,15 @@ SCENARIO_1 = dict(wss_mib=256, rate=25600, bytes_per_write=1)
 BANDWIDTH = "40MiB/s"
 
 
+def meminfo_bytes(field):
+    with open("/proc/meminfo") as f:
+        for line in f:
+            name, value = line.split(":", 1)
+            if name == field:
+                return int(value.split()[0]) * 1024
+    raise KeyError(field)
+
+
 def _job_active(dom, libvirt):
     try:
         return dom.jobInfo()[0] != libvirt.VIR_DOMAIN_JOB_NONE
@@ -54,6 +63,11 @@ def test_advise_json_plans_xbzrle_for_the_sparse_set(make_guest, vdr, testbed):
     assert none and none[0]["prediction"]["converges"] is False
     assert any("Without compression" in line for line in doc["reasons"])
     assert doc["inputs"]["zero_fraction"] > 0.3, "most of the idle guest's RAM is zero"
+    # The cache may take from the host's page cache, not only from the
+    # NUMA nodes' free pages (dr-hostmem.h): what libvirt counts as
+    # available is at least what the kernel calls free, give or take what
+    # changed between the two readings.
+    assert doc["inputs"]["host_free_bytes"] >= 0.8 * meminfo_bytes("MemFree")
     # Nothing tainted, nothing changed, the guest runs.
     assert taint_lines(g.name) == before
     assert g.is_running()
@@ -130,8 +144,10 @@ def test_migrate_scenario_1_converges_as_predicted(make_guest, vdr, dest_conn, f
     assert doc["predicted"]["converges"] is True
     predicted, actual = doc["predicted"]["total_s"], doc["actual"]["total_s"]
     print(f"predicted {predicted:.1f} s, actual {actual:.1f} s; actions {doc['actions']}")
+    print("inputs", json.dumps(doc["inputs"]))
     # The goal of the issue: the prediction within 20% of what happened.
-    assert abs(actual - predicted) <= 0.2 * predicted, (predicted, actual)
+    assert abs(actual - predicted) <= 0.2 * predicted, (doc["plan"], predicted, actual,
+                                                         doc["inputs"])
     assert doc["actual"]["downtime_s"] < 0.3
 
     # The guest runs over there, and the status element says what happened.
