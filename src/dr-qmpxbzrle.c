@@ -15,6 +15,7 @@ void
 dr_qmp_xbzrle_clear(DrQmpXbzrle *x)
 {
     g_clear_pointer(&x->status, g_free);
+    g_clear_pointer(&x->multifd_compression, g_free);
     memset(x, 0, sizeof(*x));
 }
 
@@ -68,14 +69,14 @@ get_rate(JsonObject *o, const char *name, const char *command, gboolean required
 }
 
 static gboolean
-parse_capabilities(JsonNode *ret, gboolean *on, GError **error)
+parse_capabilities(JsonNode *ret, DrQmpXbzrle *x, GError **error)
 {
     JsonArray *a;
 
     if (!JSON_NODE_HOLDS_ARRAY(ret))
         return malformed(error, "query-migrate-capabilities", "return");
     a = json_node_get_array(ret);
-    *on = FALSE;
+    x->capability = x->multifd = FALSE;
     for (guint i = 0; i < json_array_get_length(a); i++) {
         JsonNode *e = json_array_get_element(a, i);
         JsonObject *o;
@@ -89,7 +90,9 @@ parse_capabilities(JsonNode *ret, gboolean *on, GError **error)
             !state || !JSON_NODE_HOLDS_VALUE(state) || json_node_get_value_type(state) != G_TYPE_BOOLEAN)
             return malformed(error, "query-migrate-capabilities", "capability");
         if (strcmp(json_node_get_string(cap), "xbzrle") == 0)
-            *on = json_node_get_boolean(state);
+            x->capability = json_node_get_boolean(state);
+        else if (strcmp(json_node_get_string(cap), "multifd") == 0)
+            x->multifd = json_node_get_boolean(state);
     }
     return TRUE;
 }
@@ -130,6 +133,35 @@ parse_migrate(JsonNode *ret, DrQmpXbzrle *x, GError **error)
     return TRUE;
 }
 
+/* multifd's channels and compression: absent before QEMU 4.0 and 5.0. */
+static gboolean
+parse_multifd(JsonObject *o, DrQmpXbzrle *x, GError **error)
+{
+    const char *cmd = "query-migrate-parameters";
+    JsonNode *n;
+    uint64_t channels;
+
+    if (json_object_has_member(o, "multifd-channels")) {
+        if (!get_u64(o, "multifd-channels", cmd, &channels, error))
+            return FALSE;
+        if (channels < 1 || channels > DR_QMP_MULTIFD_CHANNELS_MAX)
+            return malformed(error, cmd, "multifd-channels");
+        x->multifd_channels = (unsigned int)channels;
+    }
+    n = json_object_get_member(o, "multifd-compression");
+    if (n) {
+        const char *c;
+        if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
+            return malformed(error, cmd, "multifd-compression");
+        c = json_node_get_string(n);
+        /* a QAPI enum name: short, lower case */
+        if (!*c || strlen(c) > 32 || strspn(c, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(c))
+            return malformed(error, cmd, "multifd-compression");
+        x->multifd_compression = g_strdup(c);
+    }
+    return TRUE;
+}
+
 gboolean
 dr_qmp_xbzrle_query(DrQmp *qmp, DrQmpXbzrle *x, GError **error)
 {
@@ -139,13 +171,14 @@ dr_qmp_xbzrle_query(DrQmp *qmp, DrQmpXbzrle *x, GError **error)
 
     memset(x, 0, sizeof(*x));
     if (!(caps = dr_qmp_execute(qmp, "query-migrate-capabilities", NULL, error)) ||
-        !parse_capabilities(caps, &x->capability, error))
+        !parse_capabilities(caps, x, error))
         goto fail;
     if (!(params = dr_qmp_execute(qmp, "query-migrate-parameters", NULL, error)))
         goto fail;
     if (!JSON_NODE_HOLDS_OBJECT(params) ||
         !get_u64(json_node_get_object(params), "xbzrle-cache-size", "query-migrate-parameters",
-                 &x->cache_size, error)) {
+                 &x->cache_size, error) ||
+        !parse_multifd(json_node_get_object(params), x, error)) {
         if (error && !*error)
             malformed(error, "query-migrate-parameters", "return");
         goto fail;

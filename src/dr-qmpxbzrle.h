@@ -3,8 +3,10 @@
  *
  * query-migrate-capabilities (is xbzrle on), query-migrate-parameters
  * (xbzrle-cache-size) and, during a migration, query-migrate's
- * "xbzrle-cache" counters.  QMP passthrough taints the domain: callers
- * ask the policy first (measure.qmp).
+ * "xbzrle-cache" counters; with them, whether multifd is on, how many
+ * channels and which compression it uses, which libvirt's job statistics
+ * do not say.  QMP passthrough taints the domain: callers ask the policy
+ * first (measure.qmp).
  */
 #pragma once
 
@@ -27,7 +29,13 @@ typedef struct {
     double cache_miss_rate;  /* QEMU's, over its last period */
     gboolean have_encoding_rate; /* QEMU >= 5.1 */
     double encoding_rate;
+    gboolean multifd;        /* the multifd migration capability is on */
+    unsigned int multifd_channels;  /* 0: QEMU did not say */
+    char *multifd_compression;      /* "none", "zlib", "zstd"...; NULL: not said */
 } DrQmpXbzrle;
+
+/* At most this many multifd channels is a believable reply. */
+#define DR_QMP_MULTIFD_CHANNELS_MAX 255
 
 void dr_qmp_xbzrle_clear(DrQmpXbzrle *x);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(DrQmpXbzrle, dr_qmp_xbzrle_clear)

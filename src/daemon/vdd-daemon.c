@@ -36,6 +36,8 @@
 #include "dr-measurer.h"
 #include "dr-metrics.h"
 #include "dr-policy.h"
+#include "dr-qmp.h"
+#include "dr-qmpxbzrle.h"
 #include "dr-schedule.h"
 #include "dr-status.h"
 #include "dr-steer.h"
@@ -77,6 +79,9 @@ typedef struct {
     DrJobStats first, last;
     GPtrArray *actions;        /* char *: what steering did */
     double bandwidth;          /* bytes/s libvirt was given; 0: unknown */
+    DrMigSettings seen;        /* what it runs with, as far as known */
+    gboolean seen_by_qmp;      /* QEMU said (multifd and its compression) */
+    gboolean unmodelled;       /* a codec the model does not know: no calibration */
     gboolean aborted;          /* we aborted it (max time) */
     guint wait_timer;          /* ... waiting for JOB_COMPLETED */
 } Follow;
@@ -825,19 +830,24 @@ follow_end(Dom *dd)
     dr_schedule_set_migrating(dd->d->sched, dd->uuid, FALSE);
 }
 
-/* The prediction the latest advice made for a migration like @js, or 0. */
+/* The prediction the latest advice made for a migration run with @seen
+ * (its link class, cache, channels and compression), or 0. */
 static double
-predicted_for(const Dom *dd, DrMigLinkClass cls, const DrJobStats *js)
+predicted_for(const Dom *dd, const DrMigSettings *seen)
 {
     const DrAdvice *a = dd->result ? dd->result->advice : NULL;
+    DrMigLinkClass cls = dr_mig_link_class(seen);
     double best = 0;
 
     for (size_t i = 0; a && i < a->ncandidates; i++) {
         const DrAdviceCandidate *c = &a->candidates[i];
         if (dr_mig_link_class(&c->settings) != cls || c->settings.auto_converge ||
-            c->settings.postcopy)
+            c->settings.postcopy || c->settings.dirty_limit > 0)
             continue;
-        if (cls == DR_MIG_LINK_CLASS_XBZRLE && c->settings.xbzrle_cache != js->xbzrle_cache)
+        if (cls == DR_MIG_LINK_CLASS_XBZRLE && c->settings.xbzrle_cache != seen->xbzrle_cache)
+            continue;
+        if ((cls == DR_MIG_LINK_CLASS_MULTIFD || cls == DR_MIG_LINK_CLASS_MULTIFD_COMPRESSED) &&
+            (c->settings.parallel != seen->parallel || c->settings.compression != seen->compression))
             continue;
         if (!best || c->prediction.total_s < best)
             best = c->prediction.total_s;
@@ -845,12 +855,20 @@ predicted_for(const Dom *dd, DrMigLinkClass cls, const DrJobStats *js)
     return best;
 }
 
-/* The plan name of a migration the daemon watched but did not plan. */
+/* The plan name of a migration the daemon watched but did not plan.
+ * Without QMP, libvirt's job statistics tell XBZRLE and its cache, not
+ * whether multifd runs. */
 static char *
-observed_plan(gboolean xbzrle, unsigned long long cache)
+observed_plan(const DrMigSettings *seen, gboolean by_qmp)
 {
-    return xbzrle ? g_strdup_printf("observed: xbzrle %.0fMiB", cache / MIB) :
-                    g_strdup("observed: no xbzrle");
+    g_autofree char *what = NULL;
+
+    if (seen->compression == DR_MIG_COMPRESSION_XBZRLE)
+        return g_strdup_printf("observed: xbzrle %.0fMiB", seen->xbzrle_cache / MIB);
+    if (!by_qmp)
+        return g_strdup("observed: no xbzrle");
+    what = dr_advice_settings_describe(seen);
+    return g_strdup_printf("observed: %s", what);
 }
 
 /* A completed job's figures, as the status element records them. */
@@ -874,15 +892,17 @@ follow_record(Dom *dd, const char *outcome, const DrJobStats *done)
     VddDaemon *d = dd->d;
     Follow *f = dd->follow;
     DrStatusMigration st = { 0 };
-    DrMigLinkClass cls = f && f->first.xbzrle ? DR_MIG_LINK_CLASS_XBZRLE : DR_MIG_LINK_CLASS_PLAIN;
+    DrMigSettings none = { 0 };
+    const DrMigSettings *seen = f ? &f->seen : &none;
+    DrMigLinkClass cls = dr_mig_link_class(seen);
     g_autofree char *plan = NULL;
     g_autoptr(GError) err = NULL;
-    double predicted = done ? predicted_for(dd, cls, done) : 0;
+    double predicted = done ? predicted_for(dd, seen) : 0;
     gboolean completed = strcmp(outcome, "completed") == 0;
 
     if (f)
         g_ptr_array_add(f->actions, NULL);
-    plan = observed_plan(cls == DR_MIG_LINK_CLASS_XBZRLE && f, f ? f->first.xbzrle_cache : 0);
+    plan = observed_plan(seen, f && f->seen_by_qmp);
     st.plan = plan;
     st.outcome = outcome;
     st.predicted.converges = predicted > 0;
@@ -914,7 +934,7 @@ follow_record(Dom *dd, const char *outcome, const DrJobStats *done)
         virResetLastError();
     }
 
-    if (completed && done && f && f->bandwidth > 0) {
+    if (completed && done && f && f->bandwidth > 0 && !f->unmodelled) {
         DrCalibrationSample s = { 0 };
         g_autoptr(GError) cerr = NULL;
 
@@ -1012,6 +1032,47 @@ follow_poll(gpointer opaque)
     return G_SOURCE_CONTINUE;
 }
 
+/* What the migration runs with.  libvirt's job statistics say whether
+ * XBZRLE is on and its cache; whether multifd runs, with how many
+ * channels and which compression, only QEMU says, and only where the
+ * policy allows QMP (measure.qmp=allow).  Without it a multifd migration
+ * counts as a plain one: its prediction and calibration are then those
+ * of one stream. */
+static void
+follow_settings(Dom *dd, Follow *f)
+{
+    g_autoptr(DrQmp) qmp = NULL;
+    g_auto(DrQmpXbzrle) x = { 0 };
+    g_autoptr(GError) err = NULL;
+
+    f->seen.compression = f->first.xbzrle ? DR_MIG_COMPRESSION_XBZRLE : DR_MIG_COMPRESSION_NONE;
+    f->seen.xbzrle_cache = f->first.xbzrle ? f->first.xbzrle_cache : 0;
+    if (!dd->policy || strcmp(dr_policy_get_effective(dd->policy, "measure.qmp", NULL), "allow") != 0)
+        return;
+    qmp = dr_qmp_new_for_domain(dd->dom);
+    if (!dr_qmp_xbzrle_query(qmp, &x, &err)) {
+        LOG(G_LOG_LEVEL_INFO, dd->name, _("Cannot read the migration settings of '%1$s': %2$s"),
+            dd->name, err->message);
+        return;
+    }
+    f->seen_by_qmp = TRUE;
+    if (x.multifd && !x.capability) {
+        f->seen.parallel = x.multifd_channels ? x.multifd_channels : 2;
+        if (g_strcmp0(x.multifd_compression, "zstd") == 0)
+            f->seen.compression = DR_MIG_COMPRESSION_ZSTD;
+        else if (g_strcmp0(x.multifd_compression, "zlib") == 0)
+            f->seen.compression = DR_MIG_COMPRESSION_ZLIB;
+        else if (x.multifd_compression && strcmp(x.multifd_compression, "none") != 0)
+            f->unmodelled = TRUE;
+    }
+    {
+        g_autofree char *what = dr_advice_settings_describe(&f->seen);
+        LOG(G_LOG_LEVEL_INFO, dd->name, _("Migration of '%1$s' runs with %2$s%3$s%4$s (QMP)"),
+            dd->name, what, f->unmodelled ? " " : "",
+            f->unmodelled ? x.multifd_compression : "");
+    }
+}
+
 static void
 follow_start(Dom *dd)
 {
@@ -1036,6 +1097,7 @@ follow_start(Dom *dd)
     f->actions = g_ptr_array_new_with_free_func(g_free);
     dr_job_stats_get(dd->dom, 0, &f->first);
     f->last = f->first;
+    follow_settings(dd, f);
     cfg.xbzrle = f->first.xbzrle;
     cfg.xbzrle_cache = f->first.xbzrle_cache;
     cfg.xbzrle_cache_max = limits.xbzrle_max_cache;
@@ -1123,7 +1185,7 @@ arrival_record(gpointer opaque)
               strcmp(advised, observed) == 0;
     if (!matched)
         memset(&predicted, 0, sizeof(predicted));
-    plan = observed_plan(js->xbzrle, js->xbzrle_cache);
+    plan = observed_plan(&used, FALSE);
     st.plan = plan;
     st.outcome = "completed";
     st.predicted = predicted;

@@ -294,3 +294,55 @@ def test_daemon_steers_a_plain_virsh_migrate(testbed, vdr, free_port, tmp_path):
             except testbed.libvirt.libvirtError:
                 pass
         conn.close()
+
+
+def test_daemon_reads_multifd_through_qmp_where_allowed(testbed, vdr, free_port, tmp_path):
+    """libvirt's job statistics do not say whether a migration runs
+    multifd, nor with which compression; QEMU does.  With measure.qmp=allow
+    the daemon asks, so it predicts and calibrates a plain `virsh migrate
+    --parallel` (with zlib where libvirt is 9.4 or later) as multifd, not
+    as one stream."""
+    g = testbed.boot_guest(drtestbed.Workload(wss_mib=128, rate=2048, fill="half"),
+                           memory_mib=256, vcpus=1)
+    conn = testbed.connect("source")
+    d = None
+    try:
+        g.wait_ready()
+        g.wait_rate_reports(2)
+        conn.defineXML(g.dom.XMLDesc(0))
+        set_policy(vdr, g.name, "measure.every=20s", "measure.qmp=allow",
+                   f"network.bandwidth={STEER_BANDWIDTH_MIB}MiB/s")
+        if conn.getLibVersion() >= 9004000:
+            args, plan, cls = (("--parallel", "--parallel-connections", "2", "--compressed",
+                                "--comp-methods", "zlib"), "multifd 2 zlib", "multifd-compressed")
+        else:
+            args, plan, cls = ("--parallel", "--parallel-connections", "2"), "multifd 2", "multifd"
+        d = Daemon(free_port(), str(tmp_path))
+        d.wait_log(rf"{g.name}: dirty rate [0-9.]+ MiB/s")
+        mig = drtestbed.virsh_migrate(g, free_port(), STEER_BANDWIDTH_MIB, 120, args)
+        print(f"\n{plan}: {mig}")
+        assert mig["converged"], mig
+        assert g.is_running()
+        d.wait_log(rf"Migration of '{g.name}' runs with {plan} \(QMP\)", timeout=30)
+        done = d.wait_log(rf"Migration of '{g.name}' completed: ([0-9.]+) s, predicted "
+                          r"([0-9.]+) s", timeout=30)
+        print("the daemon: " + done.group(0))
+        # Predicted as what ran: the advice's own candidate for it.
+        assert float(done.group(2)) > 0, d.text()
+        # Calibrated as what ran, not as one stream.
+        cal = d.wait_log(r"Calibration: ([a-z-]+) link factor now", timeout=30)
+        assert cal.group(1) == cls, d.text()
+        # The source's definition keeps the record, under that name.
+        xml = status_xml(g.name, "--config")
+        assert f'plan="observed: {plan}"' in xml, (xml, d.text())
+        assert d.stop() == 0, d.text()
+    finally:
+        if d:
+            d.stop()
+        g.destroy()
+        for c in (conn, testbed.connect("dest")):
+            try:
+                c.lookupByName(g.name).undefine()
+            except testbed.libvirt.libvirtError:
+                pass
+        conn.close()

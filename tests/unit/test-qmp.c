@@ -221,6 +221,8 @@ test_xbzrle_malformed(void)
         "invalid 'cache-miss-rate'",   /* above 1 */
         "invalid 'pages'",             /* a string */
         "invalid 'status'",            /* a number */
+        "invalid 'multifd-channels'",  /* 0 */
+        "invalid 'multifd-compression'", /* not an enum name */
     };
 
     for (size_t i = 0; i < G_N_ELEMENTS(expect); i++) {
@@ -359,18 +361,23 @@ test_recorded_xbzrle(gconstpointer data)
     g_auto(DrQmpXbzrle) x = { 0 };
     g_autoptr(GError) err = NULL;
 
-    /* Before: off, QEMU's default 64 MiB cache, no migration. */
+    /* Before: off, QEMU's default 64 MiB cache, no migration; multifd
+     * off with its defaults, 2 channels, no compression. */
     g_assert_true(dr_qmp_xbzrle_query(qmp_replay_qmp(r), &x, &err));
     g_assert_no_error(err);
     g_assert_false(x.capability);
     g_assert_cmpuint(x.cache_size, ==, 64 << 20);
     g_assert_null(x.status);
     g_assert_false(x.have_stats);
+    g_assert_false(x.multifd);
+    g_assert_cmpuint(x.multifd_channels, ==, 2);
+    g_assert_cmpstr(x.multifd_compression, ==, "none");
     dr_qmp_xbzrle_clear(&x);
 
     /* During, twice: the counters only grow. */
     g_assert_true(dr_qmp_xbzrle_query(qmp_replay_qmp(r), &x, &err));
     g_assert_true(x.capability);
+    g_assert_false(x.multifd);
     g_assert_cmpuint(x.cache_size, ==, 512 << 20);
     g_assert_cmpstr(x.status, ==, "active");
     g_assert_true(x.have_stats);
