@@ -16,8 +16,40 @@
 #include "vdr-domain.h"
 #include "vdr-request.h"
 
+/* --calibration: a file named must exist; the default is read where it
+ * exists.  A history that cannot be read is an error either way: a
+ * prediction silently made without it would differ from the daemon's. */
+static gboolean
+advise_calibration(const VdrCmd *cmd, DrCalibration **calibration, GError **error)
+{
+    const char *path = vdr_cmd_get_string(cmd, "calibration");
+    g_autoptr(GError) err = NULL;
+
+    *calibration = NULL;
+    if (path && strcmp(path, "none") == 0)
+        return TRUE;
+    if (!path) {
+        path = VDR_ADVISE_CALIBRATION_FILE;
+        if (!g_file_test(path, G_FILE_TEST_EXISTS))
+            return TRUE;
+    } else if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+        g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                    _("Option --calibration: '%1$s' is not a file (give 'none' to predict without a history)"),
+                    path);
+        return FALSE;
+    }
+    if (!(*calibration = dr_calibration_load(path, &err))) {
+        g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
+                    _("Option --calibration (give 'none' to predict without a history): %1$s"),
+                    err->message);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 gboolean
-vdr_advise_params_from_options(const VdrCmd *cmd, DrAdvisorParams *params, GError **error)
+vdr_advise_params_from_options(const VdrCmd *cmd, DrAdvisorParams *params,
+                               DrCalibration **calibration, GError **error)
 {
     const char *bw = vdr_cmd_get_string(cmd, "bandwidth");
     const char *dt = vdr_cmd_get_string(cmd, "downtime");
@@ -54,6 +86,9 @@ vdr_advise_params_from_options(const VdrCmd *cmd, DrAdvisorParams *params, GErro
         }
         params->max_downtime_ms = ms;
     }
+    if (!advise_calibration(cmd, calibration, error))
+        return FALSE;
+    params->calibration = *calibration;
     return TRUE;
 }
 

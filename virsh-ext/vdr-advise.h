@@ -9,7 +9,7 @@
 #include "dr-wss.h"
 #include "vdr-command.h"
 
-/* --bandwidth, --downtime, --dest and --max-seconds. */
+/* --bandwidth, --downtime, --dest, --max-seconds and --calibration. */
 #define VDR_ADVISE_OPTS \
     { .name = "bandwidth", .type = VDR_OPT_STRING, \
       .help = N_("the link's bandwidth, e.g. 40MiB/s or 10Gbit/s (default: the policy's network.bandwidth)") }, \
@@ -19,11 +19,18 @@
       .help = N_("the destination's libvirt URI, to check what it supports") }, \
     { .name = "max-seconds", .type = VDR_OPT_UINT, \
       .min = DR_WSS_MAX_SECONDS_MIN, .max = DR_WSS_MAX_SECONDS_MAX, \
-      .help = N_("longest working-set period, 2 to 60 (default 8)") }
+      .help = N_("longest working-set period, 2 to 60 (default 8)") }, \
+    { .name = "calibration", .type = VDR_OPT_STRING, \
+      .help = N_("this host's history of finished migrations as virt-dirtyrated keeps it, or 'none' (default: the daemon's, where it exists)") }
 
-/* Reads the options above (but --dest) into @params. */
+/* Where an installed virt-dirtyrated keeps its calibration history. */
+#define VDR_ADVISE_CALIBRATION_FILE VDR_LOCALSTATEDIR "/lib/virt-dirtyrate/calibration"
+
+/* Reads the options above (but --dest) into @params; the calibration
+ * history it loads is returned in @calibration, which @params points to
+ * (NULL: predictions are not calibrated). */
 gboolean vdr_advise_params_from_options(const VdrCmd *cmd, DrAdvisorParams *params,
-                                        GError **error);
+                                        DrCalibration **calibration, GError **error);
 
 /* Measures and advises, with progress on a terminal unless @quiet. */
 DrAdvisorResult *vdr_advise_run(VdrControl *ctl, virDomainPtr dom,

@@ -151,6 +151,13 @@ vdr_advice_inputs_json(JsonBuilder *b, const DrAdvisorResult *r)
     }
     json_builder_end_object(b);
     vdr_json_add_double(b, "bandwidth_bytes_per_s", in->bandwidth);
+    /* what this host's migrations of each kind moved per second of their
+     * bandwidth (--calibration); 0: not calibrated, taken as 1 */
+    json_builder_set_member_name(b, "link_factors");
+    json_builder_begin_object(b);
+    for (DrMigLinkClass k = 0; k < DR_MIG_LINK_CLASS_LAST; k++)
+        vdr_json_add_double(b, dr_mig_link_class_to_string(k), in->link_factor[k]);
+    json_builder_end_object(b);
     vdr_json_add_double(b, "measure_s", r->measure_s);
     /* the working-set curve the model ran on: memory dirtied against period */
     json_builder_set_member_name(b, "wss_points");
@@ -292,6 +299,10 @@ vdr_advice_print(FILE *out, const char *name, const DrAdvisorResult *r, const Dr
     fprintf(out, _("  host: %1$u CPUs, %2$.1f busy with other work, %3$.0f MiB available; XBZRLE encoder %4$.0f MB/s; link %5$.1f MiB/s\n"),
             in->host_cpus, in->host_other_cpus, (double)in->host_free_bytes / MIB,
             in->xbzrle_encode_speed / 1e6, in->bandwidth / MIB);
+    if (in->link_factor[dr_mig_link_class(&c->settings)] > 0)
+        fprintf(out, _("  link calibrated: this host's migrations of this kind (%1$s) moved %2$.2f times their bandwidth\n"),
+                dr_mig_link_class_to_string(dr_mig_link_class(&c->settings)),
+                in->link_factor[dr_mig_link_class(&c->settings)]);
     fprintf(out, "%-14s %s\n", _("Plan:"), chosen);
     fprintf(out, "%-14s %s\n", _("Predicted:"), line);
     if (c->prediction.source_memory || c->prediction.source_cpu_s > 0.05)
@@ -326,12 +337,13 @@ cmd_advise(VdrControl *ctl, const VdrCmd *cmd, GError **error)
     g_autoptr(virDomain) dom = NULL;
     g_autoptr(virConnect) dest = NULL;
     g_autoptr(DrAdvisorResult) r = NULL;
+    g_autoptr(DrCalibration) cal = NULL;
     DrAdvisorParams params;
     DrMigParams mp = { 0 };
     const char *dest_uri = vdr_cmd_get_string(cmd, "dest");
     const DrAdviceCandidate *c;
 
-    if (!vdr_advise_params_from_options(cmd, &params, error))
+    if (!vdr_advise_params_from_options(cmd, &params, &cal, error))
         return FALSE;
     if (!(dom = vdr_domain_lookup(ctl, vdr_cmd_get_string(cmd, "domain"), error)))
         return FALSE;

@@ -344,6 +344,7 @@ cmd_migrate(VdrControl *ctl, const VdrCmd *cmd, GError **error)
     g_autoptr(virDomain) ddom = NULL;
     g_autoptr(DrAdvisorResult) r = NULL;
     g_autoptr(GPtrArray) actions = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(DrCalibration) cal = NULL;
     DrAdvisorParams params;
     DrMigParams mp = { 0 };
     const char *desturi = vdr_cmd_get_string(cmd, "desturi");
@@ -365,7 +366,7 @@ cmd_migrate(VdrControl *ctl, const VdrCmd *cmd, GError **error)
                     _("Option --tunnelled needs --p2p"));
         return FALSE;
     }
-    if (!vdr_advise_params_from_options(cmd, &params, error))
+    if (!vdr_advise_params_from_options(cmd, &params, &cal, error))
         return FALSE;
     if (vdr_cmd_has(cmd, "persistent"))
         flags |= VIR_MIGRATE_PERSIST_DEST;

@@ -47,9 +47,18 @@ def test_advise_json_plans_xbzrle_for_the_sparse_set(make_guest, vdr, testbed):
     g = make_guest(drtestbed.Workload(**SCENARIO_1))
     g.wait_rate_reports(2)
     before = taint_lines(g.name)
-    r = vdr("domdirtyrate-advise", g.name, "--bandwidth", BANDWIDTH, "--max-seconds", "4", "--json")
+    # A calibration history as the daemon keeps it: three XBZRLE
+    # migrations that moved exactly their bandwidth, which changes no
+    # figure but must show in the inputs (the other kinds have none).
+    with tempfile.NamedTemporaryFile("w", suffix=".history") as hist:
+        hist.write("[xbzrle]\nlink-factor=1;1;1;\n")
+        hist.flush()
+        r = vdr("domdirtyrate-advise", g.name, "--bandwidth", BANDWIDTH, "--max-seconds", "4",
+                "--calibration", hist.name, "--json")
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
+    assert doc["inputs"]["link_factors"] == \
+        {"plain": 0, "xbzrle": 1.0, "multifd": 0, "multifd-compressed": 0}
     plan = doc["plan"]
     assert doc["converges"] is True
     assert plan["settings"]["compression"] == "xbzrle", plan["name"]
