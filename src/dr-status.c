@@ -209,6 +209,16 @@ dr_status_set_measurement(const char *old, const DrStatusMeasurement *m)
         set_u64(adv, "downtime-ms", m->predicted.downtime_ms);
         set_u64(adv, "bytes", m->predicted.bytes);
         set_u64(adv, "rounds", m->predicted.rounds);
+        if (m->prepared_plan) {
+            xmlNode *pr = xmlNewChild(adv, ns, (const xmlChar *)"prepared", NULL);
+            xmlSetProp(pr, (const xmlChar *)"plan", (const xmlChar *)m->prepared_plan);
+            xmlSetProp(pr, (const xmlChar *)"converges",
+                       (const xmlChar *)(m->prepared.converges ? "yes" : "no"));
+            set_u64(pr, "total-ms", m->prepared.total_ms);
+            set_u64(pr, "downtime-ms", m->prepared.downtime_ms);
+            set_u64(pr, "bytes", m->prepared.bytes);
+            set_u64(pr, "rounds", m->prepared.rounds);
+        }
     }
     return status_dump(doc);
 }
@@ -226,11 +236,36 @@ get_u64(xmlNode *n, const char *name, uint64_t max, uint64_t *out)
     return TRUE;
 }
 
-gboolean
-dr_status_read_advice(const char *xml, char **plan, DrStatusFigures *predicted)
+/* @el's plan and figures (an <advice> or its <prepared>). */
+static gboolean
+read_plan_figures(xmlNode *el, char **plan, DrStatusFigures *predicted)
+{
+    g_autofree char *p = (char *)xmlGetProp(el, (const xmlChar *)"plan");
+    g_autofree char *conv = (char *)xmlGetProp(el, (const xmlChar *)"converges");
+    uint64_t rounds = 0;
+
+    if (!(p && *p && conv && (strcmp(conv, "yes") == 0 || strcmp(conv, "no") == 0) &&
+          get_u64(el, "total-ms", G_MAXUINT64, &predicted->total_ms) &&
+          get_u64(el, "downtime-ms", G_MAXUINT64, &predicted->downtime_ms) &&
+          get_u64(el, "bytes", G_MAXUINT64, &predicted->bytes) &&
+          get_u64(el, "rounds", G_MAXUINT, &rounds))) {
+        g_debug("status: the %s's plan, converges or figures are missing or out of range",
+                (const char *)el->name);
+        memset(predicted, 0, sizeof(*predicted));
+        return FALSE;
+    }
+    predicted->converges = strcmp(conv, "yes") == 0;
+    predicted->rounds = (unsigned int)rounds;
+    *plan = g_steal_pointer(&p);
+    return TRUE;
+}
+
+/* The advice of @xml's measurement, or with @prepared its <prepared>. */
+static gboolean
+read_advice(const char *xml, gboolean prepared, char **plan, DrStatusFigures *predicted)
 {
     xmlDoc *doc;
-    xmlNode *adv = NULL;
+    xmlNode *adv = NULL, *el = NULL;
     gboolean ok = FALSE;
 
     *plan = NULL;
@@ -245,29 +280,31 @@ dr_status_read_advice(const char *xml, char **plan, DrStatusFigures *predicted)
             if (is_element(a, "advice"))
                 adv = a;
     }
-    if (adv) {
-        g_autofree char *p = (char *)xmlGetProp(adv, (const xmlChar *)"plan");
-        g_autofree char *conv = (char *)xmlGetProp(adv, (const xmlChar *)"converges");
-        uint64_t rounds = 0;
-
-        ok = p && *p && conv && (strcmp(conv, "yes") == 0 || strcmp(conv, "no") == 0) &&
-             get_u64(adv, "total-ms", G_MAXUINT64, &predicted->total_ms) &&
-             get_u64(adv, "downtime-ms", G_MAXUINT64, &predicted->downtime_ms) &&
-             get_u64(adv, "bytes", G_MAXUINT64, &predicted->bytes) &&
-             get_u64(adv, "rounds", G_MAXUINT, &rounds);
-        if (ok) {
-            predicted->converges = strcmp(conv, "yes") == 0;
-            predicted->rounds = (unsigned int)rounds;
-            *plan = g_strdup(p);
-        } else {
-            g_debug("status: the advice's plan, converges or figures are missing or out of range");
-            memset(predicted, 0, sizeof(*predicted));
-        }
-    } else {
-        g_debug("status: no measurement with advice");
+    el = adv;
+    if (adv && prepared) {
+        el = NULL;
+        for (xmlNode *a = adv->children; a && !el; a = a->next)
+            if (is_element(a, "prepared"))
+                el = a;
     }
+    if (el)
+        ok = read_plan_figures(el, plan, predicted);
+    else
+        g_debug("status: no measurement with %s", prepared ? "a prepared setting" : "advice");
     xmlFreeDoc(doc);
     return ok;
+}
+
+gboolean
+dr_status_read_advice(const char *xml, char **plan, DrStatusFigures *predicted)
+{
+    return read_advice(xml, FALSE, plan, predicted);
+}
+
+gboolean
+dr_status_read_prepared(const char *xml, char **plan, DrStatusFigures *predicted)
+{
+    return read_advice(xml, TRUE, plan, predicted);
 }
 
 /* The domain's status element as text, or NULL (no error) when it has none. */

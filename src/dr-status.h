@@ -73,6 +73,11 @@ typedef struct {
     const char *plan;         /* (nullable): no advice */
     double bandwidth;         /* bytes/s the advice assumed */
     DrStatusFigures predicted;
+    /* (nullable): what the daemon set up for a plain `virsh migrate
+     * --compressed` (XBZRLE at the cache it set), when that is not the
+     * plan itself, with its prediction: the advice's <prepared> */
+    const char *prepared_plan;
+    DrStatusFigures prepared;
 } DrStatusMeasurement;
 
 /**
@@ -106,6 +111,8 @@ char *dr_status_set_measurement(const char *old, const DrStatusMeasurement *m);
  * it): its plan's name and predicted figures.  FALSE, with *plan NULL,
  * when there is none or it is malformed. */
 gboolean dr_status_read_advice(const char *xml, char **plan, DrStatusFigures *predicted);
+/* Likewise for the setting the daemon prepared beside the advice. */
+gboolean dr_status_read_prepared(const char *xml, char **plan, DrStatusFigures *predicted);
 
 gboolean dr_status_publish_measurement(virDomainPtr dom, const DrStatusMeasurement *m,
                                        unsigned int flags, GError **error);

@@ -103,10 +103,12 @@ typedef struct {
     gboolean have_meas;
     DrStatusMeasurement meas;  /* the latest (plan owned below) */
     char *plan;
+    char *prepared;            /* the setting dom_prepare_cache() set up, when not the plan */
     DrAdvisorResult *result;   /* the latest advice, for predictions */
     gboolean have_published;
     DrStatusMeasurement published;
     char *published_plan;
+    char *published_prepared;
     gint64 published_at;
 
     Follow *follow;
@@ -333,7 +335,9 @@ dom_free(Dom *dd)
     g_clear_pointer(&dd->published.time, g_date_time_unref);
     dr_advisor_result_free(dd->result);
     g_free(dd->plan);
+    g_free(dd->prepared);
     g_free(dd->published_plan);
+    g_free(dd->published_prepared);
     g_free(dd->uuid);
     g_free(dd->name);
     g_free(dd);
@@ -545,6 +549,7 @@ worth_publishing(Dom *dd)
         dd->d->cfg->publish_max_age_ms)
         return TRUE;
     if (g_strcmp0(dd->plan, dd->published_plan) != 0 ||
+        g_strcmp0(dd->prepared, dd->published_prepared) != 0 ||
         a->predicted.converges != b->predicted.converges)
         return TRUE;
     /* The rate counts when it left the interval published, too. */
@@ -615,6 +620,9 @@ dom_publish(Dom *dd)
     g_free(dd->published_plan);
     dd->published_plan = g_strdup(dd->plan);
     dd->published.plan = dd->published_plan;
+    g_free(dd->published_prepared);
+    dd->published_prepared = g_strdup(dd->prepared);
+    dd->published.prepared_plan = dd->published_prepared;
     dd->have_published = TRUE;
     dd->published_at = g_get_monotonic_time();
 }
@@ -635,6 +643,8 @@ dom_prepare_cache(Dom *dd)
     const DrAdviceCandidate *best = NULL;
     unsigned long long have = 0, free_bytes;
 
+    g_clear_pointer(&dd->prepared, g_free);
+    dd->meas.prepared_plan = NULL;
     if (!a || !d->cfg->steer || !d->cfg->prepare_cache || dd->follow || !dd->dom ||
         a->limits.xbzrle == DR_ADVICE_XBZRLE_OFF)
         return;
@@ -653,20 +663,36 @@ dom_prepare_cache(Dom *dd)
         return;
     free_bytes = dr_hostmem_available(d->conn);
     if (virDomainMigrateGetCompressionCache(dd->dom, &have, 0) < 0 ||
-        have == best->settings.xbzrle_cache ||
         (free_bytes && best->settings.xbzrle_cache > free_bytes / 2)) {
         virResetLastError();
         return;
     }
-    if (virDomainMigrateSetCompressionCache(dd->dom, best->settings.xbzrle_cache, 0) < 0) {
-        g_autofree char *msg = dr_error_libvirt_last(NULL);
-        LOG(G_LOG_LEVEL_WARNING, dd->name, _("Cannot set the XBZRLE cache of '%1$s': %2$s"),
-            dd->name, msg);
-        return;
+    if (have != best->settings.xbzrle_cache) {
+        if (virDomainMigrateSetCompressionCache(dd->dom, best->settings.xbzrle_cache, 0) < 0) {
+            g_autofree char *msg = dr_error_libvirt_last(NULL);
+            LOG(G_LOG_LEVEL_WARNING, dd->name, _("Cannot set the XBZRLE cache of '%1$s': %2$s"),
+                dd->name, msg);
+            return;
+        }
+        LOG(G_LOG_LEVEL_MESSAGE, dd->name,
+            _("%1$s: XBZRLE cache set to %2$.0f MiB for its next migration (was %3$.0f MiB): predicted %4$.1f s with it"),
+            dd->name, best->settings.xbzrle_cache / MIB, have / MIB, best->prediction.total_s);
     }
-    LOG(G_LOG_LEVEL_MESSAGE, dd->name,
-        _("%1$s: XBZRLE cache set to %2$.0f MiB for its next migration (was %3$.0f MiB): predicted %4$.1f s with it"),
-        dd->name, best->settings.xbzrle_cache / MIB, have / MIB, best->prediction.total_s);
+    /* The cache is ready: a plain `virsh migrate --compressed` runs this
+     * setting.  Where the plan is another (a throttle, multifd), the
+     * status carries this one's prediction beside it, so that the
+     * destination's daemon can set a migration started that way against
+     * its prediction (arrival_record()). */
+    if (&a->candidates[a->chosen] != best) {
+        DrStatusMeasurement *m = &dd->meas;
+        dd->prepared = dr_advice_settings_describe(&best->settings);
+        m->prepared_plan = dd->prepared;
+        m->prepared.converges = best->prediction.converges;
+        m->prepared.total_ms = (uint64_t)(best->prediction.total_s * 1000);
+        m->prepared.downtime_ms = (uint64_t)(best->prediction.downtime_s * 1000);
+        m->prepared.bytes = best->prediction.bytes;
+        m->prepared.rounds = best->prediction.rounds;
+    }
 }
 
 typedef struct {
@@ -709,8 +735,8 @@ measure_done(GObject *source, GAsyncResult *res, gpointer opaque)
     dom_take_result(dd, r);
     LOG(G_LOG_LEVEL_INFO, dd->name, "%s: dirty rate %.1f MiB/s, working set %.0f MiB, advice %s",
         dd->name, dd->meas.dirty_rate / MIB, dd->meas.wss_bytes / MIB, dd->plan ? dd->plan : "-");
-    dom_publish(dd);
     dom_prepare_cache(dd);
+    dom_publish(dd);
     metrics_publish(d);
 
  out:
@@ -1152,7 +1178,7 @@ arrival_record(gpointer opaque)
     DrStatusMigration st = { 0 };
     DrStatusFigures predicted;
     DrMigSettings used = { 0 };
-    gboolean matched;
+    gboolean matched, prepared = FALSE;
 
     if (!dd->dom) {
         dd->arrival_timer = 0;
@@ -1183,8 +1209,13 @@ arrival_record(gpointer opaque)
     observed = dr_advice_settings_describe(&used);
     matched = dr_status_read_advice(status, &advised, &predicted) &&
               strcmp(advised, observed) == 0;
-    if (!matched)
-        memset(&predicted, 0, sizeof(predicted));
+    if (!matched) {
+        g_clear_pointer(&advised, g_free);
+        prepared = dr_status_read_prepared(status, &advised, &predicted) &&
+                   strcmp(advised, observed) == 0;
+        if (!prepared)
+            memset(&predicted, 0, sizeof(predicted));
+    }
     plan = observed_plan(&used, FALSE);
     st.plan = plan;
     st.outcome = "completed";
@@ -1197,7 +1228,8 @@ arrival_record(gpointer opaque)
     LOG(G_LOG_LEVEL_MESSAGE, dd->name,
         _("Migration of '%1$s' arrived: %2$.1f s, %3$llu ms downtime, predicted %4$.1f s (%5$s)"),
         dd->name, js->elapsed_ms / 1000.0, (unsigned long long)js->downtime_ms, predicted.total_ms / 1000.0,
-        matched ? _("the advice it carried") : _("not the advised settings"));
+        matched ? _("the advice it carried") :
+        prepared ? _("the setting prepared for it") : _("not the advised settings"));
     if (!dr_status_add_migration(dd->dom, &st, VIR_DOMAIN_AFFECT_LIVE, &err) ||
         (virDomainIsPersistent(dd->dom) == 1 &&
          !dr_status_add_migration(dd->dom, &st, VIR_DOMAIN_AFFECT_CONFIG, &err)))

@@ -306,6 +306,40 @@ test_status_measurement(void)
         "<migration "));
     assert_status_valid(xml2);
 
+    /* A plan with a throttle: the cache prepared for a plain migration
+     * goes beside it, with its own prediction. */
+    {
+        g_autofree char *xp = NULL;
+        g_autofree char *pp = NULL;
+        DrStatusFigures pf;
+
+        me.plan = "xbzrle 256MiB + auto-converge";
+        me.prepared_plan = "xbzrle 256MiB";
+        me.prepared.converges = TRUE;
+        me.prepared.total_ms = 16700;
+        me.prepared.downtime_ms = 21;
+        me.prepared.bytes = 2000;
+        me.prepared.rounds = 6;
+        xp = dr_status_set_measurement(xml, &me);
+        g_assert_nonnull(strstr(xp,
+            "<advice plan=\"xbzrle 256MiB + auto-converge\" bandwidth=\"41943040\" converges=\"yes\" "
+            "total-ms=\"15600\" downtime-ms=\"20\" bytes=\"1000\" rounds=\"5\">"
+            "<prepared plan=\"xbzrle 256MiB\" converges=\"yes\" total-ms=\"16700\" "
+            "downtime-ms=\"21\" bytes=\"2000\" rounds=\"6\"/></advice>"));
+        assert_status_valid(xp);
+        g_assert_true(dr_status_read_prepared(xp, &pp, &pf));
+        g_assert_cmpstr(pp, ==, "xbzrle 256MiB");
+        g_assert_cmpuint(pf.total_ms, ==, 16700);
+        g_assert_cmpuint(pf.rounds, ==, 6);
+        /* none where the plan is what a plain migration runs */
+        g_clear_pointer(&pp, g_free);
+        g_assert_false(dr_status_read_prepared(xml2, &pp, &pf));
+        g_assert_null(pp);
+        g_assert_cmpuint(pf.total_ms, ==, 0);
+        me.plan = "xbzrle 256MiB";
+        me.prepared_plan = NULL;
+    }
+
     /* The next replaces it; without advice there is no <advice>. */
     me.plan = NULL;
     me.dirty_rate = 1;
@@ -379,6 +413,37 @@ test_status_read_advice(void)
         g_assert_null(p);
         g_assert_cmpuint(f.total_ms, ==, 0);
         g_assert_false(f.converges);
+    }
+
+    /* A prepared setting as libvirt returns it; a malformed one is none,
+     * and does not spoil the advice. */
+    {
+        const char *with_prepared =
+            "<dirtyrate-status:status xmlns:dirtyrate-status=\"" DR_STATUS_NS "\">"
+            "<dirtyrate-status:measurement time=\"2026-11-23T10:00:00Z\">"
+            "<dirtyrate-status:advice plan=\"xbzrle 256MiB + auto-converge\" converges=\"yes\" "
+            "total-ms=\"15600\" downtime-ms=\"20\" bytes=\"1000\" rounds=\"5\">"
+            "<dirtyrate-status:prepared plan=\"xbzrle 256MiB\" converges=\"no\" "
+            "total-ms=\"120000\" downtime-ms=\"900\" bytes=\"7\" rounds=\"40\"/>"
+            "</dirtyrate-status:advice></dirtyrate-status:measurement></dirtyrate-status:status>";
+        const char *bad_prepared =
+            "<status xmlns=\"" DR_STATUS_NS "\"><measurement><advice plan=\"a\" converges=\"yes\" "
+            "total-ms=\"1\" downtime-ms=\"1\" bytes=\"1\" rounds=\"1\"><prepared plan=\"b\" "
+            "converges=\"yes\" total-ms=\"x\" downtime-ms=\"1\" bytes=\"1\" rounds=\"1\"/>"
+            "</advice></measurement></status>";
+        g_autofree char *p = NULL;
+        g_autofree char *q = NULL;
+
+        g_assert_true(dr_status_read_prepared(with_prepared, &p, &f));
+        g_assert_cmpstr(p, ==, "xbzrle 256MiB");
+        g_assert_false(f.converges);
+        g_assert_cmpuint(f.total_ms, ==, 120000);
+        g_assert_cmpuint(f.rounds, ==, 40);
+        g_clear_pointer(&p, g_free);
+        g_assert_false(dr_status_read_prepared(bad_prepared, &p, &f));
+        g_assert_null(p);
+        g_assert_true(dr_status_read_advice(bad_prepared, &q, &f));
+        g_assert_cmpstr(q, ==, "a");
     }
 }
 
