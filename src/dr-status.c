@@ -22,16 +22,32 @@ set_u64(xmlNode *n, const char *name, uint64_t v)
     xmlSetProp(n, (const xmlChar *)name, (const xmlChar *)buf);
 }
 
+/* @f as @n's attributes: converges (with @with_converges), then the figures. */
 static void
-figures(xmlNode *parent, const char *name, const DrStatusFigures *f, gboolean with_converges)
+set_figures(xmlNode *n, const DrStatusFigures *f, gboolean with_converges)
 {
-    xmlNode *n = xmlNewChild(parent, NULL, (const xmlChar *)name, NULL);
     if (with_converges)
         xmlSetProp(n, (const xmlChar *)"converges", (const xmlChar *)(f->converges ? "yes" : "no"));
     set_u64(n, "total-ms", f->total_ms);
     set_u64(n, "downtime-ms", f->downtime_ms);
     set_u64(n, "bytes", f->bytes);
     set_u64(n, "rounds", f->rounds);
+}
+
+static void
+figures(xmlNode *parent, const char *name, const DrStatusFigures *f, gboolean with_converges)
+{
+    set_figures(xmlNewChild(parent, NULL, (const xmlChar *)name, NULL), f, with_converges);
+}
+
+void
+dr_status_figures_from_prediction(DrStatusFigures *f, const DrMigPrediction *p)
+{
+    f->converges = p->converges;
+    f->total_ms = (uint64_t)(p->total_s * 1000);
+    f->downtime_ms = (uint64_t)(p->downtime_s * 1000);
+    f->bytes = p->bytes;
+    f->rounds = p->rounds;
 }
 
 /* Puts @n and its descendants in @ns. */
@@ -203,21 +219,11 @@ dr_status_set_measurement(const char *old, const DrStatusMeasurement *m)
         xmlNode *adv = xmlNewChild(meas, ns, (const xmlChar *)"advice", NULL);
         xmlSetProp(adv, (const xmlChar *)"plan", (const xmlChar *)m->plan);
         set_double(adv, "bandwidth", m->bandwidth, "%.0f");
-        xmlSetProp(adv, (const xmlChar *)"converges",
-                   (const xmlChar *)(m->predicted.converges ? "yes" : "no"));
-        set_u64(adv, "total-ms", m->predicted.total_ms);
-        set_u64(adv, "downtime-ms", m->predicted.downtime_ms);
-        set_u64(adv, "bytes", m->predicted.bytes);
-        set_u64(adv, "rounds", m->predicted.rounds);
+        set_figures(adv, &m->predicted, TRUE);
         if (m->prepared_plan) {
             xmlNode *pr = xmlNewChild(adv, ns, (const xmlChar *)"prepared", NULL);
             xmlSetProp(pr, (const xmlChar *)"plan", (const xmlChar *)m->prepared_plan);
-            xmlSetProp(pr, (const xmlChar *)"converges",
-                       (const xmlChar *)(m->prepared.converges ? "yes" : "no"));
-            set_u64(pr, "total-ms", m->prepared.total_ms);
-            set_u64(pr, "downtime-ms", m->prepared.downtime_ms);
-            set_u64(pr, "bytes", m->prepared.bytes);
-            set_u64(pr, "rounds", m->prepared.rounds);
+            set_figures(pr, &m->prepared, TRUE);
         }
     }
     return status_dump(doc);

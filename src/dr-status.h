@@ -33,6 +33,8 @@
 
 #include <glib.h>
 #include <libvirt/libvirt.h>
+
+#include "dr-migsim.h"
 #include <libvirt/virterror.h>
 
 G_BEGIN_DECLS
@@ -79,6 +81,9 @@ typedef struct {
     const char *prepared_plan;
     DrStatusFigures prepared;
 } DrStatusMeasurement;
+
+/* @p's figures as the status element keeps them (milliseconds). */
+void dr_status_figures_from_prediction(DrStatusFigures *f, const DrMigPrediction *p);
 
 /**
  * dr_status_add_migration:

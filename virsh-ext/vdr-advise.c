@@ -30,8 +30,10 @@ advise_calibration(const VdrCmd *cmd, DrCalibration **calibration, GError **erro
         return TRUE;
     if (!path) {
         path = VDR_ADVISE_CALIBRATION_FILE;
-        if (!g_file_test(path, G_FILE_TEST_EXISTS))
+        if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+            g_debug("advise: no calibration history at %s; the link is taken as given", path);
             return TRUE;
+        }
     } else if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
         g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
                     _("Option --calibration: '%1$s' is not a file (give 'none' to predict without a history)"),
@@ -44,6 +46,7 @@ advise_calibration(const VdrCmd *cmd, DrCalibration **calibration, GError **erro
                     err->message);
         return FALSE;
     }
+    g_debug("advise: calibration history %s read", path);
     return TRUE;
 }
 

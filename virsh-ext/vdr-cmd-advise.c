@@ -258,6 +258,7 @@ vdr_advice_print(FILE *out, const char *name, const DrAdvisorResult *r, const Dr
 {
     const DrAdvice *a = r->advice;
     const DrAdviceCandidate *c = &a->candidates[a->chosen];
+    const DrMigLinkClass cls = dr_mig_link_class(&c->settings);
     const DrMigInput *in = &a->input;
     g_autofree char *chosen = NULL;
     g_autofree char *line = NULL;
@@ -299,10 +300,9 @@ vdr_advice_print(FILE *out, const char *name, const DrAdvisorResult *r, const Dr
     fprintf(out, _("  host: %1$u CPUs, %2$.1f busy with other work, %3$.0f MiB available; XBZRLE encoder %4$.0f MB/s; link %5$.1f MiB/s\n"),
             in->host_cpus, in->host_other_cpus, (double)in->host_free_bytes / MIB,
             in->xbzrle_encode_speed / 1e6, in->bandwidth / MIB);
-    if (in->link_factor[dr_mig_link_class(&c->settings)] > 0)
+    if (in->link_factor[cls] > 0)
         fprintf(out, _("  link calibrated: this host's migrations of this kind (%1$s) moved %2$.2f times their bandwidth\n"),
-                dr_mig_link_class_to_string(dr_mig_link_class(&c->settings)),
-                in->link_factor[dr_mig_link_class(&c->settings)]);
+                dr_mig_link_class_to_string(cls), in->link_factor[cls]);
     fprintf(out, "%-14s %s\n", _("Plan:"), chosen);
     fprintf(out, "%-14s %s\n", _("Predicted:"), line);
     if (c->prediction.source_memory || c->prediction.source_cpu_s > 0.05)

@@ -326,16 +326,6 @@ outcome_json(const char *name, const DrAdvisorResult *r, const DrMigParams *mp, 
     return json_builder_get_root(b);
 }
 
-static void
-figures_from(DrStatusFigures *f, const DrMigPrediction *p)
-{
-    f->converges = p->converges;
-    f->total_ms = (uint64_t)(p->total_s * 1000);
-    f->downtime_ms = (uint64_t)(p->downtime_s * 1000);
-    f->bytes = p->bytes;
-    f->rounds = p->rounds;
-}
-
 static gboolean
 cmd_migrate(VdrControl *ctl, const VdrCmd *cmd, GError **error)
 {
@@ -465,7 +455,7 @@ cmd_migrate(VdrControl *ctl, const VdrCmd *cmd, GError **error)
         /* Recorded on the source, where the guest still is. */
         st.plan = plan;
         st.outcome = interrupted ? "aborted" : fol.timed_out ? "timed-out" : "failed";
-        figures_from(&st.predicted, &c->prediction);
+        dr_status_figures_from_prediction(&st.predicted, &c->prediction);
         if (virDomainIsActive(dom) == 1)
             (void)dr_status_add_migration(dom, &st, VIR_DOMAIN_AFFECT_LIVE, NULL);
         if (interrupted) {
@@ -518,7 +508,7 @@ cmd_migrate(VdrControl *ctl, const VdrCmd *cmd, GError **error)
         st.plan = plan;
         st.outcome = fol.suspended ? "forced" : "completed";
         st.from = host;
-        figures_from(&st.predicted, &c->prediction);
+        dr_status_figures_from_prediction(&st.predicted, &c->prediction);
         st.have_actual = have_actual;
         st.actual.converges = TRUE;
         st.actual.total_ms = done.elapsed_ms;

@@ -589,11 +589,7 @@ dom_take_result(Dom *dd, DrAdvisorResult *r)
         const DrAdviceCandidate *c = &r->advice->candidates[r->advice->chosen];
         dd->plan = dr_advice_settings_describe(&c->settings);
         m->bandwidth = r->advice->input.bandwidth;
-        m->predicted.converges = c->prediction.converges;
-        m->predicted.total_ms = (uint64_t)(c->prediction.total_s * 1000);
-        m->predicted.downtime_ms = (uint64_t)(c->prediction.downtime_s * 1000);
-        m->predicted.bytes = c->prediction.bytes;
-        m->predicted.rounds = c->prediction.rounds;
+        dr_status_figures_from_prediction(&m->predicted, &c->prediction);
     }
     m->plan = dd->plan;
     dd->have_meas = TRUE;
@@ -684,14 +680,9 @@ dom_prepare_cache(Dom *dd)
      * destination's daemon can set a migration started that way against
      * its prediction (arrival_record()). */
     if (&a->candidates[a->chosen] != best) {
-        DrStatusMeasurement *m = &dd->meas;
         dd->prepared = dr_advice_settings_describe(&best->settings);
-        m->prepared_plan = dd->prepared;
-        m->prepared.converges = best->prediction.converges;
-        m->prepared.total_ms = (uint64_t)(best->prediction.total_s * 1000);
-        m->prepared.downtime_ms = (uint64_t)(best->prediction.downtime_s * 1000);
-        m->prepared.bytes = best->prediction.bytes;
-        m->prepared.rounds = best->prediction.rounds;
+        dd->meas.prepared_plan = dd->prepared;
+        dr_status_figures_from_prediction(&dd->meas.prepared, &best->prediction);
     }
 }
 
