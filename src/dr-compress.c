@@ -196,6 +196,13 @@ dr_compress_tally_content(DrCompressTally *t, gboolean changed, const uint8_t *p
         dr_page_codec_add(t->codec[k][c], page, PAGE);
 }
 
+void
+dr_compress_tally_round(DrCompressTally *t)
+{
+    for (size_t c = 0; c < DR_PAGE_CODEC_LAST; c++)
+        dr_page_codec_forget(t->codec[1][c]);
+}
+
 DrCompressEstimate *
 dr_compress_tally_finish(DrCompressTally *t, uint64_t ram_pages,
                          double interval_s, double elapsed_s)
@@ -379,6 +386,8 @@ dr_compress_estimate(virDomainPtr dom, const DrCompressParams *params,
             hash[i] = h;
             read_at[i] = now;
         }
+        if (round > 0)
+            dr_compress_tally_round(tally);
         /* This round's pages are the next round's previous copies. */
         {
             uint8_t *tmp = prev;

@@ -28,6 +28,11 @@ void dr_compress_tally_first(DrCompressTally *t, unsigned int page, unsigned int
  * DR_COMPRESS_CODEC_PAGES_MAX of each kind are used. */
 void dr_compress_tally_content(DrCompressTally *t, gboolean changed, const uint8_t *page);
 
+/* A round of re-reads has ended: the changed pages' codecs forget what
+ * they were fed (dr_page_codec_forget()), since the next round feeds
+ * the same pages again. */
+void dr_compress_tally_round(DrCompressTally *t);
+
 DrCompressEstimate *dr_compress_tally_finish(DrCompressTally *t,
                                              uint64_t ram_pages,
                                              double interval_s,

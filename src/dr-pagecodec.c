@@ -168,6 +168,22 @@ dr_page_codec_flush(DrPageCodec *c)
     c->packet_pages = 0;
 }
 
+void
+dr_page_codec_forget(DrPageCodec *c)
+{
+    g_return_if_fail(c);
+    dr_page_codec_flush(c);
+    if (c->failed)
+        return;
+    if (c->kind == DR_PAGE_CODEC_ZSTD) {
+        /* A new frame; its header is counted as it is written. */
+        if (ZSTD_isError(ZSTD_CCtx_reset(c->zstd, ZSTD_reset_session_only)))
+            c->failed = TRUE;
+    } else if (deflateReset(&c->zlib) != Z_OK) {
+        c->failed = TRUE;
+    }
+}
+
 uint64_t
 dr_page_codec_bytes_in(const DrPageCodec *c)
 {

@@ -49,6 +49,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DrPageCodec, dr_page_codec_free)
 void dr_page_codec_add(DrPageCodec *codec, const uint8_t *page, size_t len);
 /* Ends the current packet, as the last packet of a round is ended. */
 void dr_page_codec_flush(DrPageCodec *codec);
+/* Ends the current packet and drops what the stream remembers, so that
+ * no later page is matched against one fed before.  A sample fed the
+ * same page once per round needs it between rounds: in QEMU's stream a
+ * page's earlier copy lies a whole round back, beyond zstd's window
+ * (512 KiB at level 1) and zlib's (32 KiB) unless the round is tiny,
+ * while in a sample of a few hundred pages it lies close enough for
+ * zstd to find it and report a ratio the migration never sees. */
+void dr_page_codec_forget(DrPageCodec *codec);
 
 uint64_t dr_page_codec_bytes_in(const DrPageCodec *codec);
 uint64_t dr_page_codec_bytes_out(const DrPageCodec *codec);
