@@ -412,6 +412,8 @@ explain(DrAdvice *a)
         g_ptr_array_add(r, g_strdup(_("Uncertain: where the working set lies in RAM was not measured; it was taken to be one piece, which QEMU's cache holds best.")));
     if (chosen->prediction.uncertain & DR_MIG_UNCERTAIN_PAGE_RATIO)
         g_ptr_array_add(r, g_strdup(_("Uncertain: how well whole pages compress was not measured; no gain was counted.")));
+    if (chosen->prediction.uncertain & DR_MIG_UNCERTAIN_LINK)
+        g_ptr_array_add(r, g_strdup(_("Uncertain: how fast QEMU sends compressed multifd packets against the bandwidth limit was not measured on this host; it may run past the limit, so the time may be long. The daemon's calibration measures it.")));
     if (chosen->prediction.uncertain & DR_MIG_UNCERTAIN_POSTCOPY)
         g_ptr_array_add(r, g_strdup(_("Postcopy: the guest runs on the destination while its pages still arrive, slowed by each fault; if the link fails then, the guest is lost.")));
 

@@ -182,6 +182,7 @@ typedef enum {
     DR_MIG_UNCERTAIN_PAGE_RATIO = 1 << 3,/* whole-page ratio not measured */
     DR_MIG_UNCERTAIN_ENCODER = 1 << 4,   /* encoder speed not measured */
     DR_MIG_UNCERTAIN_POSTCOPY = 1 << 5,  /* page faults over the link */
+    DR_MIG_UNCERTAIN_LINK = 1 << 6,      /* compressed multifd's pace, uncalibrated */
 } DrMigUncertainty;
 
 typedef struct {

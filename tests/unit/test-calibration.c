@@ -168,7 +168,8 @@ test_files(void)
 
 /* The model moves the kind's bytes at bandwidth x factor: an idle 1 GiB
  * guest of random pages over multifd with zstd, at twice the link,
- * takes half the time after the setup.  Other kinds are untouched. */
+ * takes half the time after the setup, and its pace is no longer
+ * marked uncertain.  Other kinds are untouched. */
 static void
 test_apply(void)
 {
@@ -197,11 +198,15 @@ test_apply(void)
     g_assert_true(dr_mig_predict(&in, &s, &fast, &err));
     g_assert_cmpfloat_with_epsilon(fast.total_s - DR_MIG_SETUP_S, (base.total_s - DR_MIG_SETUP_S) / 2, 1e-9);
     g_assert_cmpuint(fast.bytes, ==, base.bytes);
+    /* Uncalibrated, compressed multifd's pace is a guess; calibrated, not. */
+    g_assert_true(base.uncertain & DR_MIG_UNCERTAIN_LINK);
+    g_assert_false(fast.uncertain & DR_MIG_UNCERTAIN_LINK);
 
     s.compression = DR_MIG_COMPRESSION_NONE;
     s.parallel = 0;
     g_assert_true(dr_mig_predict(&in, &s, &fast, &err));
     g_assert_cmpfloat_with_epsilon(fast.total_s, base.total_s, 1e-9);
+    g_assert_false(fast.uncertain & DR_MIG_UNCERTAIN_LINK);
 
     in.link_factor[DR_MIG_LINK_CLASS_PLAIN] = NAN;
     g_assert_false(dr_mig_predict(&in, &s, &fast, &err));
