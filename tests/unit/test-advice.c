@@ -625,6 +625,36 @@ test_advise_dirty_limit_not_chosen(void)
     g_assert_nonnull(strstr(text, "libvirt cannot set it in a migration"));
 }
 
+/* An idle guest whose pages zstd makes 4:1 of, where libvirt can pass
+ * zstd: multifd with zstd is chosen, and until the host's calibration
+ * has seen such a migration the reasons say its pace is a guess. */
+static void
+test_advise_zstd_link_uncertain(void)
+{
+    DrMigInput in;
+    DrAdviceLimits l;
+    g_autoptr(DrAdvice) a = NULL;
+    g_autoptr(DrAdvice) cal = NULL;
+    g_autofree char *text = NULL;
+    g_autofree char *cal_text = NULL;
+
+    guest(&in);
+    in.page_codec_speed[DR_PAGE_CODEC_ZSTD] = 1e12;
+    in.page_ratio_first[DR_PAGE_CODEC_ZSTD] = 4;
+    limits(&l);
+    a = advise(&in, &l, ALL_CAPS | DR_MIG_CAP_MULTIFD_ZSTD);
+    g_assert_cmpint(chosen(a)->compression, ==, DR_MIG_COMPRESSION_ZSTD);
+    g_assert_cmpuint(a->candidates[a->chosen].prediction.uncertain & DR_MIG_UNCERTAIN_LINK, !=, 0);
+    text = g_strjoinv("\n", a->reasons);
+    g_assert_nonnull(strstr(text, "compressed multifd packets against the bandwidth limit"));
+
+    in.link_factor[DR_MIG_LINK_CLASS_MULTIFD_COMPRESSED] = 1.2;
+    cal = advise(&in, &l, ALL_CAPS | DR_MIG_CAP_MULTIFD_ZSTD);
+    g_assert_cmpint(chosen(cal)->compression, ==, DR_MIG_COMPRESSION_ZSTD);
+    cal_text = g_strjoinv("\n", cal->reasons);
+    g_assert_null(strstr(cal_text, "compressed multifd packets against the bandwidth limit"));
+}
+
 /* A 32 MiB set rewritten 6 times a second looks flat already at 1 s: the
  * curve's rate is only a lower bound.  A cache half the set's size would
  * converge at that rate, but not at a faster one: it is not chosen. */
@@ -700,6 +730,7 @@ main(int argc, char **argv)
     g_test_add_func("/advice/scattered", test_advise_scattered_set);
     g_test_add_func("/advice/dirty-limit", test_advise_dirty_limit_not_chosen);
     g_test_add_func("/advice/unresolved-rate", test_advise_unresolved_rate);
+    g_test_add_func("/advice/zstd-link-uncertain", test_advise_zstd_link_uncertain);
     g_test_add_func("/advice/limits-from-policy", test_limits_from_policy);
     return g_test_run();
 }
