@@ -419,6 +419,17 @@ chosen(const DrAdvice *a)
     return &a->candidates[a->chosen].settings;
 }
 
+/* Whether one of @a's reasons contains @needle. */
+static gboolean
+has_reason(const DrAdvice *a, const char *needle)
+{
+    for (char **r = a->reasons; r && *r; r++) {
+        if (strstr(*r, needle))
+            return TRUE;
+    }
+    return FALSE;
+}
+
 static void
 test_advise_idle(void)
 {
@@ -512,7 +523,6 @@ test_advise_slow_link(void)
     DrMigInput in;
     DrAdviceLimits l;
     g_autoptr(DrAdvice) a = NULL;
-    g_autofree char *text = NULL;
 
     sparse(&in);
     in.bandwidth = 1 * MIB;
@@ -524,9 +534,8 @@ test_advise_slow_link(void)
     g_assert_false(a->candidates[a->chosen].prediction.converges);
     g_assert_true(a->postcopy_would == FALSE); /* 1 GiB at 1 MiB/s: 17 min */
     g_assert_cmpfloat(a->needed_bandwidth, >, in.bandwidth);
-    text = g_strjoinv("\n", a->reasons);
-    g_assert_nonnull(strstr(text, "Nothing the policy allows converges"));
-    g_assert_nonnull(strstr(text, "MiB/s would converge"));
+    g_assert_true(has_reason(a, "Nothing the policy allows converges"));
+    g_assert_true(has_reason(a, "MiB/s would converge"));
 }
 
 /* A destination without XBZRLE: no candidate uses it, and with
@@ -538,15 +547,13 @@ test_advise_dest_without_xbzrle(void)
     DrAdviceLimits l;
     g_autoptr(DrAdvice) a = NULL;
     g_autoptr(GError) err = NULL;
-    g_autofree char *text = NULL;
 
     sparse(&in);
     limits(&l);
     a = advise(&in, &l, ALL_CAPS & ~DR_MIG_CAP_XBZRLE);
     for (size_t i = 0; i < a->ncandidates; i++)
         g_assert_cmpint(a->candidates[i].settings.compression, !=, DR_MIG_COMPRESSION_XBZRLE);
-    text = g_strjoinv("\n", a->reasons);
-    g_assert_nonnull(strstr(text, "XBZRLE: not supported by both ends"));
+    g_assert_true(has_reason(a, "XBZRLE: not supported by both ends"));
 
     l.xbzrle = DR_ADVICE_XBZRLE_ON;
     g_assert_null(dr_advise(&in, &l, ALL_CAPS & ~DR_MIG_CAP_XBZRLE, &err));
@@ -609,7 +616,6 @@ test_advise_dirty_limit_not_chosen(void)
     DrMigInput in;
     DrAdviceLimits l;
     g_autoptr(DrAdvice) a = NULL;
-    g_autofree char *text = NULL;
     gboolean weighed = FALSE;
 
     sparse(&in);
@@ -621,8 +627,7 @@ test_advise_dirty_limit_not_chosen(void)
         weighed |= a->candidates[i].settings.dirty_limit > 0;
     g_assert_true(weighed);
     g_assert_cmpfloat(chosen(a)->dirty_limit, ==, 0);
-    text = g_strjoinv("\n", a->reasons);
-    g_assert_nonnull(strstr(text, "libvirt cannot set it in a migration"));
+    g_assert_true(has_reason(a, "libvirt cannot set it in a migration"));
 }
 
 /* An idle guest whose pages zstd makes 4:1 of, where libvirt can pass
@@ -635,8 +640,6 @@ test_advise_zstd_link_uncertain(void)
     DrAdviceLimits l;
     g_autoptr(DrAdvice) a = NULL;
     g_autoptr(DrAdvice) cal = NULL;
-    g_autofree char *text = NULL;
-    g_autofree char *cal_text = NULL;
 
     guest(&in);
     in.page_codec_speed[DR_PAGE_CODEC_ZSTD] = 1e12;
@@ -645,14 +648,12 @@ test_advise_zstd_link_uncertain(void)
     a = advise(&in, &l, ALL_CAPS | DR_MIG_CAP_MULTIFD_ZSTD);
     g_assert_cmpint(chosen(a)->compression, ==, DR_MIG_COMPRESSION_ZSTD);
     g_assert_cmpuint(a->candidates[a->chosen].prediction.uncertain & DR_MIG_UNCERTAIN_LINK, !=, 0);
-    text = g_strjoinv("\n", a->reasons);
-    g_assert_nonnull(strstr(text, "compressed multifd packets against the bandwidth limit"));
+    g_assert_true(has_reason(a, "compressed multifd packets against the bandwidth limit"));
 
     in.link_factor[DR_MIG_LINK_CLASS_MULTIFD_COMPRESSED] = 1.2;
     cal = advise(&in, &l, ALL_CAPS | DR_MIG_CAP_MULTIFD_ZSTD);
     g_assert_cmpint(chosen(cal)->compression, ==, DR_MIG_COMPRESSION_ZSTD);
-    cal_text = g_strjoinv("\n", cal->reasons);
-    g_assert_null(strstr(cal_text, "compressed multifd packets against the bandwidth limit"));
+    g_assert_false(has_reason(cal, "compressed multifd packets against the bandwidth limit"));
 }
 
 /* A 32 MiB set rewritten 6 times a second looks flat already at 1 s: the
