@@ -177,10 +177,17 @@ dr_page_codec_forget(DrPageCodec *c)
         return;
     if (c->kind == DR_PAGE_CODEC_ZSTD) {
         /* A new frame; its header is counted as it is written. */
-        if (ZSTD_isError(ZSTD_CCtx_reset(c->zstd, ZSTD_reset_session_only)))
+        size_t rc = ZSTD_CCtx_reset(c->zstd, ZSTD_reset_session_only);
+        if (ZSTD_isError(rc)) {
+            g_debug("zstd: resetting the stream: %s", ZSTD_getErrorName(rc));
             c->failed = TRUE;
-    } else if (deflateReset(&c->zlib) != Z_OK) {
-        c->failed = TRUE;
+        }
+    } else {
+        int rc = deflateReset(&c->zlib);
+        if (rc != Z_OK) {
+            g_debug("zlib: deflateReset returned %d", rc);
+            c->failed = TRUE;
+        }
     }
 }
 

@@ -33,9 +33,9 @@
 
 #include <glib.h>
 #include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
 
 #include "dr-migsim.h"
-#include <libvirt/virterror.h>
 
 G_BEGIN_DECLS
 
