@@ -246,15 +246,15 @@ dr_compress_tally_finish(DrCompressTally *t, uint64_t ram_pages,
         dr_page_codec_flush(changed);
         est->first_ratio[c] = dr_page_codec_ratio(first);
         est->changed_ratio[c] = dr_page_codec_ratio(changed);
-        /* Both sets together time the codec. */
+        /* Both sets together time the codec: a guest mostly of zero
+         * pages gives each too few pages to be timed alone. */
         for (size_t k = 0; k < 2; k++) {
-            double speed = dr_page_codec_speed(t->codec[k][c]);
-            if (speed > 0) {
+            if (dr_page_codec_cpu_seconds(t->codec[k][c]) > 0) {
                 in += (double)dr_page_codec_bytes_in(t->codec[k][c]);
-                cpu += (double)dr_page_codec_bytes_in(t->codec[k][c]) / speed;
+                cpu += dr_page_codec_cpu_seconds(t->codec[k][c]);
             }
         }
-        est->codec_speed[c] = cpu > 0 ? in / cpu : 0;
+        est->codec_speed[c] = in >= DR_PAGE_CODEC_SPEED_MIN_BYTES && cpu > 0 ? in / cpu : 0;
     }
     return g_steal_pointer(&est);
 }

@@ -17,8 +17,6 @@
 
 #define PAGE_MAX 65536
 #define OUT_CHUNK 65536
-/* Below this much input the CPU time is too coarse to give a speed. */
-#define SPEED_MIN_BYTES (256 * 1024)
 
 struct _DrPageCodec {
     DrPageCodecKind kind;
@@ -197,6 +195,12 @@ dr_page_codec_bytes_in(const DrPageCodec *c)
     return c->in;
 }
 
+double
+dr_page_codec_cpu_seconds(const DrPageCodec *c)
+{
+    return c->failed ? 0 : c->cpu_s;
+}
+
 uint64_t
 dr_page_codec_bytes_out(const DrPageCodec *c)
 {
@@ -214,7 +218,7 @@ dr_page_codec_ratio(const DrPageCodec *c)
 double
 dr_page_codec_speed(const DrPageCodec *c)
 {
-    if (c->failed || c->in < SPEED_MIN_BYTES || c->cpu_s <= 0)
+    if (c->failed || c->in < DR_PAGE_CODEC_SPEED_MIN_BYTES || c->cpu_s <= 0)
         return 0;
     return (double)c->in / c->cpu_s;
 }

@@ -63,8 +63,14 @@ uint64_t dr_page_codec_bytes_out(const DrPageCodec *codec);
 /* Bytes in / bytes out, after a flush; 0 when nothing went in or the
  * codec failed. */
 double dr_page_codec_ratio(const DrPageCodec *codec);
+/* Below this much input the CPU time is too coarse to give a speed. */
+#define DR_PAGE_CODEC_SPEED_MIN_BYTES (256 * 1024)
+
 /* Bytes in per second of this thread's CPU time; 0 when too little was
  * compressed to time it. */
 double dr_page_codec_speed(const DrPageCodec *codec);
+/* The CPU time it took so far, for timing several codecs of a kind
+ * together; 0 when it failed. */
+double dr_page_codec_cpu_seconds(const DrPageCodec *codec);
 
 G_END_DECLS
