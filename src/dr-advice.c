@@ -128,14 +128,25 @@ static gboolean
 grid_add(Grid *g, const DrMigSettings *s, GError **error)
 {
     DrAdviceCandidate c = { 0 };
+    DrMigInput at_limit = *g->in;
 
     c.settings = *s;
     c.settings.max_downtime_ms = g->limits->max_downtime_ms;
     c.settings.max_time_ms = g->limits->max_time_ms;
     if (!dr_mig_predict(g->in, &c.settings, &c.prediction, error))
         return FALSE;
+    c.rank_s = c.prediction.total_s;
+    /* Not chosen for a pace past the limit that the link may not give:
+     * as if calibrated at the limit. */
+    if (c.prediction.uncertain & DR_MIG_UNCERTAIN_LINK) {
+        DrMigPrediction p;
+        at_limit.link_factor[dr_mig_link_class(s)] = 1.0;
+        if (!dr_mig_predict(&at_limit, &c.settings, &p, error))
+            return FALSE;
+        c.rank_s = p.total_s;
+    }
     if (c.prediction.converges) {
-        DrMigInput stressed = *g->in;
+        DrMigInput stressed = at_limit;
         DrMigPrediction p;
         /* A small set is seen by few samples: its interval's upper end
          * can be far above the margin. */
@@ -276,7 +287,7 @@ choose(const DrAdviceCandidate *c, size_t n, gboolean *converges)
     for (size_t i = 0; i < n; i++) {
         if (c[i].settings.dirty_limit == 0 && c[i].prediction.converges &&
             (c[i].robust || !any_robust))
-            fastest = MIN(fastest, c[i].prediction.total_s);
+            fastest = MIN(fastest, c[i].rank_s);
     }
     *converges = any;
     if (any) {
@@ -285,7 +296,7 @@ choose(const DrAdviceCandidate *c, size_t n, gboolean *converges)
             const DrMigPrediction *p = &c[i].prediction;
             unsigned int r, rb;
             if (!p->converges || (any_robust && !c[i].robust) || c[i].settings.dirty_limit > 0 ||
-                p->total_s > fastest * DR_ADVICE_SLACK)
+                c[i].rank_s > fastest * DR_ADVICE_SLACK)
                 continue;
             if (!have) {
                 best = i;
@@ -296,7 +307,7 @@ choose(const DrAdviceCandidate *c, size_t n, gboolean *converges)
             rb = cost_rank(&c[best].settings);
             if (r < rb || (r == rb && (p->source_memory < c[best].prediction.source_memory ||
                                        (p->source_memory == c[best].prediction.source_memory &&
-                                        p->total_s < c[best].prediction.total_s))))
+                                        c[i].rank_s < c[best].rank_s))))
                 best = i;
         }
         return best;
@@ -413,7 +424,7 @@ explain(DrAdvice *a)
     if (chosen->prediction.uncertain & DR_MIG_UNCERTAIN_PAGE_RATIO)
         g_ptr_array_add(r, g_strdup(_("Uncertain: how well whole pages compress was not measured; no gain was counted.")));
     if (chosen->prediction.uncertain & DR_MIG_UNCERTAIN_LINK)
-        g_ptr_array_add(r, g_strdup(_("Uncertain: how fast QEMU sends compressed multifd packets against the bandwidth limit was not measured on this host; it may run past the limit, so the time may be long. The daemon's calibration measures it.")));
+        g_ptr_array_add(r, g_strdup(_("Uncertain: how far multifd runs past the bandwidth limit. QEMU counts a packet once sent, so each 100 ms lets out up to one packet per connection beyond the limit, where the link is faster; the time is taken half-way. The daemon's calibration measures it.")));
     if (chosen->prediction.uncertain & DR_MIG_UNCERTAIN_POSTCOPY)
         g_ptr_array_add(r, g_strdup(_("Postcopy: the guest runs on the destination while its pages still arrive, slowed by each fault; if the link fails then, the guest is lost.")));
 

@@ -71,6 +71,10 @@ typedef struct {
     DrMigSettings settings;
     DrMigPrediction prediction;
     gboolean robust;     /* converges with DR_ADVICE_MARGIN more, too */
+    /* What the choice compares: the predicted time, but with multifd
+     * paced at the limit where the host has not measured its pace, as
+     * how far past the limit it runs depends on the link. */
+    double rank_s;
 } DrAdviceCandidate;
 
 typedef struct {

@@ -217,6 +217,7 @@ dr_advisor_run(DrMeasurePlan *plan, const DrAdvisorParams *params,
 
     if (!dr_mig_caps_probe(dom, params->dest, &caps, &r->cap_notes, error))
         return NULL;
+    in.multifd_accounting = dr_mig_caps_multifd_accounting(caps);
     in.vcpus = MAX(info.nrVirtCpu, 1);
     if (virNodeGetInfo(conn, &node) < 0) {
         g_autofree char *msg = dr_error_libvirt_last(NULL);

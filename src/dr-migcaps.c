@@ -103,6 +103,13 @@ dr_mig_caps_compute(const DrMigCapsEnd *src, const DrMigCapsEnd *dst, const char
     } else {
         g_ptr_array_add(lines, g_strdup(_("dirty-limit: no: needs QEMU >= 8.1 at both ends and KVM with the dirty ring")));
     }
+    /* A behaviour of the source alone (DrMigMultifdAccounting). */
+    if (src->hv_version >= V(8, 1, 0)) {
+        caps |= DR_MIG_CAP_MULTIFD_COUNTS_SENT;
+        g_ptr_array_add(lines, g_strdup(_("multifd pace: the source's QEMU (>= 8.1) counts a packet against the bandwidth limit once sent, so multifd may run past the limit")));
+    } else {
+        g_ptr_array_add(lines, g_strdup(_("multifd pace: the source's QEMU (< 8.1) counts a packet's raw pages against the bandwidth limit, so zstd and zlib shrink the bytes but not the time")));
+    }
     if (!dst)
         g_ptr_array_add(lines, g_strdup(_("destination: not checked (no --dest): taken to be like the source")));
     if (notes) {
@@ -110,6 +117,13 @@ dr_mig_caps_compute(const DrMigCapsEnd *src, const DrMigCapsEnd *dst, const char
         *notes = (char **)g_ptr_array_free(g_steal_pointer(&lines), FALSE);
     }
     return caps;
+}
+
+DrMigMultifdAccounting
+dr_mig_caps_multifd_accounting(unsigned int caps)
+{
+    return (caps & DR_MIG_CAP_MULTIFD_COUNTS_SENT) ? DR_MIG_MULTIFD_ACCOUNTING_SENT
+                                                   : DR_MIG_MULTIFD_ACCOUNTING_QUEUED;
 }
 
 static gboolean

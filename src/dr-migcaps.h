@@ -45,6 +45,10 @@ typedef struct {
 unsigned int dr_mig_caps_compute(const DrMigCapsEnd *src, const DrMigCapsEnd *dst,
                                  const char *domain_xml, char ***notes);
 
+/* How the source's QEMU sets multifd against the bandwidth limit, from
+ * the DR_MIG_CAP_MULTIFD_COUNTS_SENT of @caps. */
+DrMigMultifdAccounting dr_mig_caps_multifd_accounting(unsigned int caps);
+
 /**
  * dr_mig_caps_probe:
  * @dom: the domain, on the source

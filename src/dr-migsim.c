@@ -55,6 +55,14 @@ dr_mig_link_class_to_string(DrMigLinkClass cls)
     return (unsigned)cls < DR_MIG_LINK_CLASS_LAST ? link_class_names[cls] : "unknown";
 }
 
+static const char *const accounting_names[] = { "unknown", "queued", "sent" };
+
+const char *
+dr_mig_multifd_accounting_to_string(DrMigMultifdAccounting a)
+{
+    return (unsigned)a < G_N_ELEMENTS(accounting_names) ? accounting_names[a] : "unknown";
+}
+
 DrMigLinkClass
 dr_mig_link_class(const DrMigSettings *s)
 {
@@ -197,6 +205,8 @@ dr_mig_check(const DrMigInput *in, const DrMigSettings *s, GError **error)
         bad = "bandwidth";
     else if (!isfinite(in->xbzrle_encode_speed) || in->xbzrle_encode_speed < 0)
         bad = "xbzrle_encode_speed";
+    else if ((unsigned)in->multifd_accounting > DR_MIG_MULTIFD_ACCOUNTING_SENT)
+        bad = "multifd_accounting";
     for (size_t i = 0; !bad && i < DR_MIG_PLACEMENT_BINS; i++) {
         if (!share_ok(in->placement[i]))
             bad = "placement";
@@ -444,6 +454,25 @@ thread_share(const DrMigInput *in, unsigned int threads)
     return MIN(1.0, in->host_cpus / runnable);
 }
 
+/* The pace on the wire, bytes/s, of multifd packets that shrink by
+ * @ratio, against the limit @B.  A QEMU that counts a packet once it
+ * is sent lets out, in each 100 ms window, the packets its channels
+ * hold when the limit is reached: up to one per channel beyond it.
+ * Whether they go faster depends on the link, which may be no faster
+ * than the limit; the middle of the two is taken.  A calibrated link
+ * factor (in @B) has measured the pace itself. */
+static double
+multifd_pace(const DrMigInput *in, const DrMigSettings *s, double B, double ratio)
+{
+    double packet;
+
+    if (s->parallel == 0 || in->link_factor[dr_mig_link_class(s)] > 0 ||
+        in->multifd_accounting == DR_MIG_MULTIFD_ACCOUNTING_QUEUED)
+        return B;
+    packet = DR_PAGE_CODEC_PACKET_PAGES * (in->page_size + DR_MIG_PAGE_OVERHEAD) / ratio;
+    return B + s->parallel * packet / DR_MIG_RATE_WINDOW_S / 2;
+}
+
 /* How the throttle @x slows the guest's dirtying. */
 static double
 throttle_effect(const DrMigInput *in, double x)
@@ -480,6 +509,10 @@ dr_mig_predict(const DrMigInput *in, const DrMigSettings *s, DrMigPrediction *ou
     double best_d = INFINITY, period_t = 0, period_dirty = 0, period_xfer = 0;
     double cpu = 0, misses = 0, later_pages = 0, achieved;
     unsigned int rounds = 1, stall = 0, high = 0;
+    /* QEMU < 8.1 sets multifd's raw pages against the limit. */
+    gboolean queued = s->parallel > 0 &&
+                      in->multifd_accounting == DR_MIG_MULTIFD_ACCOUNTING_QUEUED;
+    double pace1, pace, cap;
     double nonzero = (1.0 - in->zero_fraction) * (double)in->ram_bytes / P;
     double zero = in->zero_fraction * (double)in->ram_bytes / P;
 
@@ -491,12 +524,9 @@ dr_mig_predict(const DrMigInput *in, const DrMigSettings *s, DrMigPrediction *ou
         out->uncertain |= DR_MIG_UNCERTAIN_PLACEMENT;
     if (xbzrle && !in->have_xbzrle)
         out->uncertain |= DR_MIG_UNCERTAIN_XBZRLE;
-    /* QEMU counts a compressed multifd packet against the bandwidth
-     * limit once a channel has sent it, not when it is queued; how far
-     * past the limit that lets it run was not found (the Debian 13 bed:
-     * 10-35% past it).  Only this host's own migrations tell. */
-    if (dr_mig_link_class(s) == DR_MIG_LINK_CLASS_MULTIFD_COMPRESSED &&
-        !(in->link_factor[DR_MIG_LINK_CLASS_MULTIFD_COMPRESSED] > 0))
+    /* How far past the limit multifd runs depends on the link
+     * (multifd_pace()); only this host's own migrations tell. */
+    if (s->parallel > 0 && !queued && !(in->link_factor[dr_mig_link_class(s)] > 0))
         out->uncertain |= DR_MIG_UNCERTAIN_LINK;
 
     if (xbzrle) {
@@ -535,9 +565,17 @@ dr_mig_predict(const DrMigInput *in, const DrMigSettings *s, DrMigPrediction *ou
     if (s->dirty_limit > 0 && in->dirty_rate > 0)
         dirty_factor = MIN(1.0, s->dirty_limit * in->vcpus / in->dirty_rate);
 
+    pace1 = multifd_pace(in, s, B, ratio_first);
+    pace = multifd_pace(in, s, B, ratio);
+    cap = MAX(pace1, pace);
+
     /* Round 1: every page, whole; zero pages as a header. */
     bytes = nonzero * (P + DR_MIG_PAGE_OVERHEAD) / ratio_first + zero * DR_MIG_ZERO_PAGE_BYTES;
-    d = bytes / B;
+    if (queued)
+        d = (nonzero * (P + DR_MIG_PAGE_OVERHEAD) + zero * DR_MIG_ZERO_PAGE_BYTES) / B;
+    else
+        d = nonzero * (P + DR_MIG_PAGE_OVERHEAD) / ratio_first / pace1 +
+            zero * DR_MIG_ZERO_PAGE_BYTES / B;
     if (page_codec) {
         d = MAX(d, nonzero * P / codec_rate);
         cpu += nonzero * P / (in->page_codec_speed[codec] > 0 ? in->page_codec_speed[codec]
@@ -551,7 +589,7 @@ dr_mig_predict(const DrMigInput *in, const DrMigSettings *s, DrMigPrediction *ou
     /* QEMU's switchover threshold is the wire bandwidth it just saw
      * times the max downtime, set against the dirty pages' raw size:
      * a compressed or CPU-bound round lowers it. */
-    achieved = d > 0 ? MIN(B, bytes / d) : B;
+    achieved = queued ? B : d > 0 ? MIN(cap, bytes / d) : cap;
 
     if (s->postcopy) {
         /* Switch after the first pass; what was dirtied meanwhile moves
@@ -605,7 +643,7 @@ dr_mig_predict(const DrMigInput *in, const DrMigSettings *s, DrMigPrediction *ou
             later_pages += pages;
         } else {
             wire = pages * (P + DR_MIG_PAGE_OVERHEAD) / ratio;
-            dn = wire / B;
+            dn = queued ? pages * (P + DR_MIG_PAGE_OVERHEAD) / B : wire / pace;
             if (page_codec) {
                 dn = MAX(dn, pages * P / codec_rate);
                 cpu += pages * P * s->parallel * thread_share(in, s->parallel) / codec_rate;
@@ -624,7 +662,7 @@ dr_mig_predict(const DrMigInput *in, const DrMigSettings *s, DrMigPrediction *ou
         if (t + dn >= time_max || rounds >= ROUNDS_MAX) {
             /* Not by max time: what it would cost to force it there. */
             double left = time_max - t;
-            bytes += MAX(0, left) * B;
+            bytes += MAX(0, left) * (queued ? B / ratio : cap);
             out->converges = FALSE;
             out->downtime_s = dn + DR_MIG_SWITCHOVER_S;
             t = time_max;
@@ -639,7 +677,7 @@ dr_mig_predict(const DrMigInput *in, const DrMigSettings *s, DrMigPrediction *ou
             /* A fixed point above the threshold: the link stays busy
              * until max time; the rounds go on at this length. */
             double left = time_max - t;
-            bytes += left * B;
+            bytes += left * (queued ? B / ratio : cap);
             rounds += (unsigned int)MIN(left / MAX(dn, 1e-3), (double)ROUNDS_MAX);
             out->converges = FALSE;
             out->downtime_s = dn + DR_MIG_SWITCHOVER_S;
@@ -650,8 +688,8 @@ dr_mig_predict(const DrMigInput *in, const DrMigSettings *s, DrMigPrediction *ou
         bytes += wire;
         period_t += dn;
         period_xfer += wire;
-        if (dn > 0)
-            achieved = MIN(B, wire / dn);
+        if (dn > 0 && !queued)
+            achieved = MIN(cap, wire / dn);
         d = dn;
     }
 

@@ -48,6 +48,11 @@ typedef enum {
     DR_MIG_CAP_AUTO_CONVERGE = 1 << 4,
     DR_MIG_CAP_POSTCOPY = 1 << 5,
     DR_MIG_CAP_DIRTY_LIMIT = 1 << 6,
+    /* Not a feature but a behaviour: the source's QEMU (>= 8.1) counts a
+     * multifd packet against the bandwidth limit once a channel has sent
+     * it, at its size on the wire.  Older ones count its pages' raw size
+     * when it is queued (DrMigMultifdAccounting). */
+    DR_MIG_CAP_MULTIFD_COUNTS_SENT = 1 << 7,
 } DrMigCaps;
 
 typedef enum {
@@ -73,6 +78,28 @@ typedef enum {
 } DrMigLinkClass;
 
 const char *dr_mig_link_class_to_string(DrMigLinkClass cls);
+
+/* How the source's QEMU sets multifd's packets against the bandwidth
+ * limit (migration/multifd.c). */
+typedef enum {
+    DR_MIG_MULTIFD_ACCOUNTING_UNKNOWN, /* taken as SENT, and said to be uncertain */
+    /* QEMU < 8.1: the pages' raw size, when the packet is queued.  The
+     * limit paces raw pages: zstd and zlib shrink the bytes, not the time. */
+    DR_MIG_MULTIFD_ACCOUNTING_QUEUED,
+    /* QEMU >= 8.1: the packet's size on the wire, once a channel has sent
+     * it.  The main thread checks the limit before it queues a packet,
+     * so in each of QEMU's 100 ms windows the packets that the channels
+     * hold when the limit is reached go out beyond it: up to one packet
+     * per channel per window more than the limit, where the link is
+     * faster than the limit. */
+    DR_MIG_MULTIFD_ACCOUNTING_SENT,
+} DrMigMultifdAccounting;
+
+const char *dr_mig_multifd_accounting_to_string(DrMigMultifdAccounting a);
+
+/* QEMU checks the bandwidth limit in windows of this length
+ * (BUFFER_DELAY, migration/migration.h). */
+#define DR_MIG_RATE_WINDOW_S 0.1
 
 /* The length of the density map of the working set over guest RAM. */
 #define DR_MIG_PLACEMENT_BINS 64
@@ -146,6 +173,7 @@ typedef struct {
 
     /* the link */
     double bandwidth;           /* bytes/s */
+    DrMigMultifdAccounting multifd_accounting; /* the source's QEMU */
     /* What this host's migrations of each kind really moved per second
      * of the bandwidth asked (dr-calibration.h); 0: not calibrated,
      * taken as 1. */
@@ -182,7 +210,7 @@ typedef enum {
     DR_MIG_UNCERTAIN_PAGE_RATIO = 1 << 3,/* whole-page ratio not measured */
     DR_MIG_UNCERTAIN_ENCODER = 1 << 4,   /* encoder speed not measured */
     DR_MIG_UNCERTAIN_POSTCOPY = 1 << 5,  /* page faults over the link */
-    DR_MIG_UNCERTAIN_LINK = 1 << 6,      /* compressed multifd's pace, uncalibrated */
+    DR_MIG_UNCERTAIN_LINK = 1 << 6,      /* multifd's pace past the limit, uncalibrated */
 } DrMigUncertainty;
 
 typedef struct {

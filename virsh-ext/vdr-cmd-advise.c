@@ -151,6 +151,9 @@ vdr_advice_inputs_json(JsonBuilder *b, const DrAdvisorResult *r)
     }
     json_builder_end_object(b);
     vdr_json_add_double(b, "bandwidth_bytes_per_s", in->bandwidth);
+    /* how the source's QEMU sets multifd against the limit */
+    json_builder_set_member_name(b, "multifd_accounting");
+    json_builder_add_string_value(b, dr_mig_multifd_accounting_to_string(in->multifd_accounting));
     /* what this host's migrations of each kind moved per second of their
      * bandwidth (--calibration); 0: not calibrated, taken as 1 */
     json_builder_set_member_name(b, "link_factors");

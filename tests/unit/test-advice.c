@@ -184,23 +184,60 @@ test_sparse_xbzrle_64_misses(void)
 
 /* multifd with zstd, on a link-bound host (the codec is taken as very
  * fast).  The first pass sends RAM as it lies, at its own ratio: idle,
- * with 4:1, that is 262144 x 4104 / 4 bytes and nothing after it. */
+ * with 4:1, that is 262144 x 4104 / 4 bytes and nothing after it.  A
+ * QEMU >= 8.1 counts each packet (128 x 4104 / 4 bytes) once sent and
+ * lets out up to one per channel per 100 ms window past the limit: the
+ * pace is taken half-way, 40 MiB/s + 2 x 131328 / 0.1 / 2.  An older
+ * QEMU counts the raw pages, so the time is that of no compression. */
 static void
 test_zstd_first_pass_ratio(void)
 {
     DrMigInput in;
     DrMigSettings s = settings(DR_MIG_COMPRESSION_ZSTD, 0);
     DrMigPrediction p;
+    const double pace = 40 * MIB + 2 * 131328.0 / 0.1 / 2;
 
     s.parallel = 2;
     guest(&in);
+    in.multifd_accounting = DR_MIG_MULTIFD_ACCOUNTING_SENT;
     in.page_codec_speed[DR_PAGE_CODEC_ZSTD] = 1e12;
     in.page_ratio_first[DR_PAGE_CODEC_ZSTD] = 4;
     predict(&in, &s, &p);
     g_assert_true(p.converges);
     g_assert_cmpuint(p.bytes, ==, 262144ULL * 4104 / 4);
-    g_assert_cmpfloat_with_epsilon(p.total_s, SETUP_S + FIRST_PASS_S / 4, 1e-9);
+    g_assert_cmpfloat_with_epsilon(p.total_s, SETUP_S + 262144.0 * 4104 / 4 / pace, 1e-9);
     g_assert_cmpuint(p.uncertain & (DR_MIG_UNCERTAIN_PAGE_RATIO | DR_MIG_UNCERTAIN_ENCODER), ==, 0);
+    g_assert_cmpuint(p.uncertain & DR_MIG_UNCERTAIN_LINK, !=, 0);
+
+    /* Not known: taken as the newer QEMU. */
+    in.multifd_accounting = DR_MIG_MULTIFD_ACCOUNTING_UNKNOWN;
+    predict(&in, &s, &p);
+    g_assert_cmpfloat_with_epsilon(p.total_s, SETUP_S + 262144.0 * 4104 / 4 / pace, 1e-9);
+
+    /* QEMU < 8.1: the same bytes, in the time of the raw pages, and no
+     * guess about the pace. */
+    in.multifd_accounting = DR_MIG_MULTIFD_ACCOUNTING_QUEUED;
+    predict(&in, &s, &p);
+    g_assert_cmpuint(p.bytes, ==, 262144ULL * 4104 / 4);
+    g_assert_cmpfloat_with_epsilon(p.total_s, SETUP_S + FIRST_PASS_S, 1e-9);
+    g_assert_cmpuint(p.uncertain & DR_MIG_UNCERTAIN_LINK, ==, 0);
+
+    /* Calibrated: the measured pace, with nothing added. */
+    in.multifd_accounting = DR_MIG_MULTIFD_ACCOUNTING_SENT;
+    in.link_factor[DR_MIG_LINK_CLASS_MULTIFD_COMPRESSED] = 1;
+    predict(&in, &s, &p);
+    g_assert_cmpfloat_with_epsilon(p.total_s, SETUP_S + FIRST_PASS_S / 4, 1e-9);
+    g_assert_cmpuint(p.uncertain & DR_MIG_UNCERTAIN_LINK, ==, 0);
+    in.link_factor[DR_MIG_LINK_CLASS_MULTIFD_COMPRESSED] = 0;
+
+    /* A value out of the enum is refused. */
+    in.multifd_accounting = (DrMigMultifdAccounting)7;
+    {
+        g_autoptr(GError) err = NULL;
+        g_assert_false(dr_mig_predict(&in, &s, &p, &err));
+        g_assert_nonnull(strstr(err->message, "multifd_accounting"));
+    }
+    in.multifd_accounting = DR_MIG_MULTIFD_ACCOUNTING_SENT;
 
     /* Not measured: incompressible, and said so. */
     in.page_ratio_first[DR_PAGE_CODEC_ZSTD] = 0;
@@ -239,6 +276,9 @@ test_zstd_changed_ratio(void)
     in.page_codec_speed[DR_PAGE_CODEC_ZSTD] = 1e12;
     in.page_ratio_first[DR_PAGE_CODEC_ZSTD] = 1;
     in.page_ratio[DR_PAGE_CODEC_ZSTD] = 1;
+    /* Calibrated at the limit: the pace is the limit whatever the ratio
+     * (test_zstd_first_pass_ratio has it uncalibrated). */
+    in.link_factor[DR_MIG_LINK_CLASS_MULTIFD_COMPRESSED] = 1;
     predict(&in, &s, &plain);
     in.page_ratio_first[DR_PAGE_CODEC_ZSTD] = 4;
     predict(&in, &s, &first);
@@ -447,6 +487,33 @@ test_advise_idle(void)
     g_assert_cmpuint(chosen(a)->parallel, ==, 0);
 }
 
+/* On a QEMU that counts multifd packets once sent, multifd is predicted
+ * past a 40 MiB/s limit (12% for 2 connections), which the link may
+ * not give: the choice compares it at the limit, where it is no faster
+ * than one stream, and takes the one stream. */
+static void
+test_advise_multifd_pace_not_chosen(void)
+{
+    DrMigInput in;
+    DrAdviceLimits l;
+    g_autoptr(DrAdvice) a = NULL;
+    const DrAdviceCandidate *m = NULL;
+
+    guest(&in);
+    in.multifd_accounting = DR_MIG_MULTIFD_ACCOUNTING_SENT;
+    limits(&l);
+    a = advise(&in, &l, ALL_CAPS);
+    g_assert_cmpuint(chosen(a)->parallel, ==, 0);
+    for (size_t i = 0; i < a->ncandidates; i++) {
+        if (a->candidates[i].settings.parallel == 2 && !a->candidates[i].settings.auto_converge)
+            m = &a->candidates[i];
+    }
+    g_assert_nonnull(m);
+    g_assert_cmpfloat(m->prediction.total_s, <, a->candidates[a->chosen].prediction.total_s / 1.1);
+    g_assert_cmpfloat_with_epsilon(m->rank_s, a->candidates[a->chosen].prediction.total_s, 1e-9);
+    g_assert_cmpuint(m->prediction.uncertain & DR_MIG_UNCERTAIN_LINK, !=, 0);
+}
+
 static void
 test_advise_sparse(void)
 {
@@ -632,7 +699,8 @@ test_advise_dirty_limit_not_chosen(void)
 
 /* An idle guest whose pages zstd makes 4:1 of, where libvirt can pass
  * zstd: multifd with zstd is chosen, and until the host's calibration
- * has seen such a migration the reasons say its pace is a guess. */
+ * has seen such a migration the reasons say its pace past the limit is
+ * a guess. */
 static void
 test_advise_zstd_link_uncertain(void)
 {
@@ -648,12 +716,12 @@ test_advise_zstd_link_uncertain(void)
     a = advise(&in, &l, ALL_CAPS | DR_MIG_CAP_MULTIFD_ZSTD);
     g_assert_cmpint(chosen(a)->compression, ==, DR_MIG_COMPRESSION_ZSTD);
     g_assert_cmpuint(a->candidates[a->chosen].prediction.uncertain & DR_MIG_UNCERTAIN_LINK, !=, 0);
-    g_assert_true(has_reason(a, "compressed multifd packets against the bandwidth limit"));
+    g_assert_true(has_reason(a, "how far multifd runs past the bandwidth limit"));
 
     in.link_factor[DR_MIG_LINK_CLASS_MULTIFD_COMPRESSED] = 1.2;
     cal = advise(&in, &l, ALL_CAPS | DR_MIG_CAP_MULTIFD_ZSTD);
     g_assert_cmpint(chosen(cal)->compression, ==, DR_MIG_COMPRESSION_ZSTD);
-    g_assert_false(has_reason(cal, "compressed multifd packets against the bandwidth limit"));
+    g_assert_false(has_reason(cal, "how far multifd runs past the bandwidth limit"));
 }
 
 /* A 32 MiB set rewritten 6 times a second looks flat already at 1 s: the
@@ -722,6 +790,7 @@ main(int argc, char **argv)
     g_test_add_func("/migsim/throttle-paced", test_throttle_paced_guest);
     g_test_add_func("/migsim/check", test_check_refuses);
     g_test_add_func("/advice/idle", test_advise_idle);
+    g_test_add_func("/advice/multifd-pace-not-chosen", test_advise_multifd_pace_not_chosen);
     g_test_add_func("/advice/sparse", test_advise_sparse);
     g_test_add_func("/advice/dense", test_advise_dense);
     g_test_add_func("/advice/set-above-cap", test_advise_set_above_cap);

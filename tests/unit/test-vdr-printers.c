@@ -270,6 +270,7 @@ advice_result(double bandwidth_mib, gboolean with_dest)
         r->wss = dr_wss_fit(points, G_N_ELEMENTS(points), GiB);
     }
     caps = dr_mig_caps_compute(&src, with_dest ? &dst : NULL, NULL, &r->cap_notes);
+    in.multifd_accounting = dr_mig_caps_multifd_accounting(caps);
     r->measure_s = 21.5;
     r->advice = dr_advise(&in, &l, caps, NULL);
     g_assert_nonnull(r->advice);
