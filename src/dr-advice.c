@@ -162,6 +162,7 @@ grid_add(Grid *g, const DrMigSettings *s, GError **error)
             if (stressed.page_ratio[k] > 0)
                 stressed.page_ratio[k] = MAX(1.0, stressed.page_ratio[k] / DR_ADVICE_MARGIN);
             stressed.page_codec_speed[k] /= DR_ADVICE_MARGIN;
+            stressed.page_codec_speed_first[k] /= DR_ADVICE_MARGIN;
         }
         stressed.xbzrle_encode_speed /= DR_ADVICE_MARGIN;
         stressed.xbzrle_encoded = MIN(stressed.xbzrle_encoded * DR_ADVICE_MARGIN,

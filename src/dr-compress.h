@@ -95,9 +95,16 @@ typedef struct {
      * send.  0: no such page was sampled. */
     double first_ratio[DR_PAGE_CODEC_LAST];
     double changed_ratio[DR_PAGE_CODEC_LAST];
-    /* Bytes one thread compresses per second of its CPU; 0: too few
-     * pages to time. */
+    /* Bytes one thread compresses per second of its CPU, on both kinds
+     * of pages together; 0: too few pages to time. */
     double codec_speed[DR_PAGE_CODEC_LAST];
+    /* The same on each kind alone, where it had enough pages to be
+     * timed, else the speed on both together: a codec's speed depends
+     * on the bytes (zlib level 1 does random pages at a third of its
+     * speed on text), and the first pass's mix is not the changed
+     * pages' random bytes. */
+    double codec_speed_first[DR_PAGE_CODEC_LAST];
+    double codec_speed_changed[DR_PAGE_CODEC_LAST];
 } DrCompressEstimate;
 
 void dr_compress_estimate_free(DrCompressEstimate *est);

@@ -125,7 +125,8 @@ dr_mig_input_set_compress(DrMigInput *in, const DrCompressEstimate *est)
     for (size_t c = 0; c < DR_PAGE_CODEC_LAST; c++) {
         in->page_ratio_first[c] = est->first_ratio[c];
         in->page_ratio[c] = est->changed_ratio[c];
-        in->page_codec_speed[c] = est->codec_speed[c];
+        in->page_codec_speed[c] = est->codec_speed_changed[c];
+        in->page_codec_speed_first[c] = est->codec_speed_first[c];
     }
     for (size_t b = 0; b < DR_MIG_PLACEMENT_BINS; b++) {
         in->placement[b] = est->bin_sampled[b] ?
@@ -222,6 +223,8 @@ dr_mig_check(const DrMigInput *in, const DrMigSettings *s, GError **error)
             bad = "page_ratio";
         else if (!isfinite(in->page_codec_speed[i]) || in->page_codec_speed[i] < 0)
             bad = "page_codec_speed";
+        else if (!isfinite(in->page_codec_speed_first[i]) || in->page_codec_speed_first[i] < 0)
+            bad = "page_codec_speed_first";
     }
     if (bad) {
         g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
@@ -501,7 +504,7 @@ dr_mig_predict(const DrMigInput *in, const DrMigSettings *s, DrMigPrediction *ou
                           s->compression == DR_MIG_COMPRESSION_ZLIB;
     DrPageCodecKind codec = s->compression == DR_MIG_COMPRESSION_ZLIB ?
                             DR_PAGE_CODEC_ZLIB : DR_PAGE_CODEC_ZSTD;
-    double ratio_first = 1, ratio = 1, codec_rate = 0, xbzrle_rate = 0;
+    double ratio_first = 1, ratio = 1, codec_rate = 0, codec_rate_first = 0, xbzrle_rate = 0;
     g_autoptr(DrPageCache) cache = NULL;
     Stream st = { 0 };
     XbzrleShares sh = { 1.0, 0, 0, 0, 0 };
@@ -548,6 +551,7 @@ dr_mig_predict(const DrMigInput *in, const DrMigSettings *s, DrMigPrediction *ou
     }
     if (page_codec) {
         double speed = in->page_codec_speed[codec];
+        double speed_first = in->page_codec_speed_first[codec];
         if (in->page_ratio_first[codec] > 0)
             ratio_first = in->page_ratio_first[codec];
         else
@@ -557,10 +561,15 @@ dr_mig_predict(const DrMigInput *in, const DrMigSettings *s, DrMigPrediction *ou
         if (in->page_ratio[codec] > 0)
             ratio = in->page_ratio[codec];
         if (speed <= 0) {
-            speed = codec == DR_PAGE_CODEC_ZLIB ? GUESS_ZLIB_SPEED : GUESS_ZSTD_SPEED;
-            out->uncertain |= DR_MIG_UNCERTAIN_ENCODER;
+            speed = speed_first > 0 ? speed_first
+                    : codec == DR_PAGE_CODEC_ZLIB ? GUESS_ZLIB_SPEED : GUESS_ZSTD_SPEED;
+            if (speed_first <= 0)
+                out->uncertain |= DR_MIG_UNCERTAIN_ENCODER;
         }
+        if (speed_first <= 0)
+            speed_first = speed;
         codec_rate = speed * s->parallel * thread_share(in, s->parallel);
+        codec_rate_first = speed_first * s->parallel * thread_share(in, s->parallel);
     }
     if (s->dirty_limit > 0 && in->dirty_rate > 0)
         dirty_factor = MIN(1.0, s->dirty_limit * in->vcpus / in->dirty_rate);
@@ -577,9 +586,8 @@ dr_mig_predict(const DrMigInput *in, const DrMigSettings *s, DrMigPrediction *ou
         d = nonzero * (P + DR_MIG_PAGE_OVERHEAD) / ratio_first / pace1 +
             zero * DR_MIG_ZERO_PAGE_BYTES / B;
     if (page_codec) {
-        d = MAX(d, nonzero * P / codec_rate);
-        cpu += nonzero * P / (in->page_codec_speed[codec] > 0 ? in->page_codec_speed[codec]
-                              : codec_rate / s->parallel);
+        d = MAX(d, nonzero * P / codec_rate_first);
+        cpu += nonzero * P * s->parallel * thread_share(in, s->parallel) / codec_rate_first;
     }
     if (xbzrle)
         dr_page_cache_begin_round(cache); /* the model's first pass: nothing cached */

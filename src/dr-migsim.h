@@ -169,7 +169,10 @@ typedef struct {
      * not measured. */
     double host_other_cpus;
     double xbzrle_encode_speed; /* page bytes/s one thread encodes; 0: not known */
-    double page_codec_speed[DR_PAGE_CODEC_LAST]; /* per thread; 0: not known */
+    /* One thread's speed on the changed pages of later rounds, and on
+     * the first pass's pages (0: as on the changed ones); 0: not known. */
+    double page_codec_speed[DR_PAGE_CODEC_LAST];
+    double page_codec_speed_first[DR_PAGE_CODEC_LAST];
 
     /* the link */
     double bandwidth;           /* bytes/s */

@@ -63,8 +63,10 @@ uint64_t dr_page_codec_bytes_out(const DrPageCodec *codec);
 /* Bytes in / bytes out, after a flush; 0 when nothing went in or the
  * codec failed. */
 double dr_page_codec_ratio(const DrPageCodec *codec);
-/* Below this much input the CPU time is too coarse to give a speed. */
-#define DR_PAGE_CODEC_SPEED_MIN_BYTES (256 * 1024)
+/* Below this much input the CPU time is too coarse to give a speed: 32
+ * pages, some 3-5 ms of zlib on random bytes, against a thread CPU
+ * clock of nanoseconds and a codec's first-touch faults of some 0.2 ms. */
+#define DR_PAGE_CODEC_SPEED_MIN_BYTES (128 * 1024)
 
 /* Bytes in per second of this thread's CPU time; 0 when too little was
  * compressed to time it. */

@@ -147,6 +147,7 @@ vdr_advice_inputs_json(JsonBuilder *b, const DrAdvisorResult *r)
         vdr_json_add_double(b, "first_pass_ratio", in->page_ratio_first[k]);
         vdr_json_add_double(b, "changed_ratio", in->page_ratio[k]);
         vdr_json_add_double(b, "bytes_per_s", in->page_codec_speed[k]);
+        vdr_json_add_double(b, "first_pass_bytes_per_s", in->page_codec_speed_first[k]);
         json_builder_end_object(b);
     }
     json_builder_end_object(b);

@@ -230,6 +230,15 @@ test_zstd_first_pass_ratio(void)
     g_assert_cmpuint(p.uncertain & DR_MIG_UNCERTAIN_LINK, ==, 0);
     in.link_factor[DR_MIG_LINK_CLASS_MULTIFD_COMPRESSED] = 0;
 
+    /* A codec that does 10 MB/s a thread on the first pass's pages (and
+     * fast on changed ones) binds the first pass: 262144 pages over two
+     * threads with a share of 2 / (2 x 0.3 + 2) of the host each. */
+    in.page_codec_speed_first[DR_PAGE_CODEC_ZSTD] = 1e7;
+    predict(&in, &s, &p);
+    g_assert_cmpfloat_with_epsilon(p.total_s, SETUP_S + 262144.0 * 4096 / (2 * 1e7 * 2 / 2.6), 1e-6);
+    g_assert_cmpfloat_with_epsilon(p.source_cpu_s, 262144.0 * 4096 / 1e7, 1e-6);
+    in.page_codec_speed_first[DR_PAGE_CODEC_ZSTD] = 0;
+
     /* A value out of the enum is refused. */
     in.multifd_accounting = (DrMigMultifdAccounting)7;
     {
