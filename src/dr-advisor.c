@@ -291,11 +291,17 @@ dr_advisor_run(DrMeasurePlan *plan, const DrAdvisorParams *params,
     }
     g_debug("advisor %s: ram %" G_GUINT64_FORMAT " MiB, %u vCPUs %.0f%% busy, %u host CPUs, "
             "%" G_GUINT64_FORMAT " MiB free, encoder %.0f MB/s, W %.0f MiB r %.1f MiB/s, "
-            "zero %.2f, overflow %.2f, delta %.0f B",
+            "zero %.2f, overflow %.2f, delta %.0f B, multifd counted %s, "
+            "zstd %.0f/%.0f MB/s, zlib %.0f/%.0f MB/s (first pass/changed)",
             virDomainGetName(dom), in.ram_bytes >> 20, in.vcpus, in.vcpu_busy * 100,
             in.host_cpus, in.host_free_bytes >> 20, in.xbzrle_encode_speed / 1e6,
             in.wss_bytes / 1048576.0, in.wss_rate / 1048576.0, in.zero_fraction,
-            in.overflow_fraction, in.xbzrle_encoded);
+            in.overflow_fraction, in.xbzrle_encoded,
+            dr_mig_multifd_accounting_to_string(in.multifd_accounting),
+            in.page_codec_speed_first[DR_PAGE_CODEC_ZSTD] / 1e6,
+            in.page_codec_speed[DR_PAGE_CODEC_ZSTD] / 1e6,
+            in.page_codec_speed_first[DR_PAGE_CODEC_ZLIB] / 1e6,
+            in.page_codec_speed[DR_PAGE_CODEC_ZLIB] / 1e6);
 
     if (!(r->advice = dr_advise(&in, &limits, caps, error)))
         return NULL;

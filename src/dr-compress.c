@@ -255,10 +255,12 @@ dr_compress_tally_finish(DrCompressTally *t, uint64_t ram_pages,
             }
         }
         est->codec_speed[c] = in >= DR_PAGE_CODEC_SPEED_MIN_BYTES && cpu > 0 ? in / cpu : 0;
-        est->codec_speed_first[c] = dr_page_codec_speed(first) > 0 ?
-                                    dr_page_codec_speed(first) : est->codec_speed[c];
-        est->codec_speed_changed[c] = dr_page_codec_speed(changed) > 0 ?
-                                      dr_page_codec_speed(changed) : est->codec_speed[c];
+        est->codec_speed_first[c] = dr_page_codec_speed(first);
+        est->codec_speed_changed[c] = dr_page_codec_speed(changed);
+        if (est->codec_speed_first[c] <= 0)
+            est->codec_speed_first[c] = est->codec_speed[c];
+        if (est->codec_speed_changed[c] <= 0)
+            est->codec_speed_changed[c] = est->codec_speed[c];
     }
     return g_steal_pointer(&est);
 }

@@ -464,13 +464,19 @@ thread_share(const DrMigInput *in, unsigned int threads)
  * Whether they go faster depends on the link, which may be no faster
  * than the limit; the middle of the two is taken.  A calibrated link
  * factor (in @B) has measured the pace itself. */
+static gboolean
+multifd_past_limit(const DrMigInput *in, const DrMigSettings *s)
+{
+    return s->parallel > 0 && !(in->link_factor[dr_mig_link_class(s)] > 0) &&
+           in->multifd_accounting != DR_MIG_MULTIFD_ACCOUNTING_QUEUED;
+}
+
 static double
 multifd_pace(const DrMigInput *in, const DrMigSettings *s, double B, double ratio)
 {
     double packet;
 
-    if (s->parallel == 0 || in->link_factor[dr_mig_link_class(s)] > 0 ||
-        in->multifd_accounting == DR_MIG_MULTIFD_ACCOUNTING_QUEUED)
+    if (!multifd_past_limit(in, s))
         return B;
     packet = DR_PAGE_CODEC_PACKET_PAGES * (in->page_size + DR_MIG_PAGE_OVERHEAD) / ratio;
     return B + s->parallel * packet / DR_MIG_RATE_WINDOW_S / 2;
@@ -529,7 +535,7 @@ dr_mig_predict(const DrMigInput *in, const DrMigSettings *s, DrMigPrediction *ou
         out->uncertain |= DR_MIG_UNCERTAIN_XBZRLE;
     /* How far past the limit multifd runs depends on the link
      * (multifd_pace()); only this host's own migrations tell. */
-    if (s->parallel > 0 && !queued && !(in->link_factor[dr_mig_link_class(s)] > 0))
+    if (multifd_past_limit(in, s))
         out->uncertain |= DR_MIG_UNCERTAIN_LINK;
 
     if (xbzrle) {
@@ -560,14 +566,15 @@ dr_mig_predict(const DrMigInput *in, const DrMigSettings *s, DrMigPrediction *ou
          * sent as if incompressible. */
         if (in->page_ratio[codec] > 0)
             ratio = in->page_ratio[codec];
-        if (speed <= 0) {
-            speed = speed_first > 0 ? speed_first
-                    : codec == DR_PAGE_CODEC_ZLIB ? GUESS_ZLIB_SPEED : GUESS_ZSTD_SPEED;
-            if (speed_first <= 0)
-                out->uncertain |= DR_MIG_UNCERTAIN_ENCODER;
-        }
+        /* Each set stands in for the other; neither timed: a guess. */
+        if (speed <= 0)
+            speed = speed_first;
         if (speed_first <= 0)
             speed_first = speed;
+        if (speed <= 0) {
+            speed = speed_first = codec == DR_PAGE_CODEC_ZLIB ? GUESS_ZLIB_SPEED : GUESS_ZSTD_SPEED;
+            out->uncertain |= DR_MIG_UNCERTAIN_ENCODER;
+        }
         codec_rate = speed * s->parallel * thread_share(in, s->parallel);
         codec_rate_first = speed_first * s->parallel * thread_share(in, s->parallel);
     }

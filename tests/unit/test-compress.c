@@ -91,6 +91,16 @@ test_params(void)
     g_assert_cmpstr(err->message, ==, "The number of rounds 0 is out of range: use 1 to 100");
 }
 
+/* @len pseudo-random bytes from the generator @s. */
+static void
+fill_random(uint8_t *page, size_t len, uint64_t *s)
+{
+    for (size_t b = 0; b < len; b++) {
+        *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+        page[b] = (uint8_t)(*s >> 56);
+    }
+}
+
 /* The first reads and the changed pages are compressed apart: RAM of
  * half-random pages whose working set is rewritten with random pages
  * gives about 2:1 for the first pass and about 1:1 for later rounds,
@@ -105,15 +115,9 @@ test_tally_codecs(void)
 
     for (unsigned int i = 0; i < 512; i++) {
         memset(page, 0, sizeof(page));
-        for (size_t b = 0; b < 2048; b++) {
-            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-            page[b] = (uint8_t)(s >> 56);
-        }
+        fill_random(page, 2048, &s);
         dr_compress_tally_content(t, FALSE, page);
-        for (size_t b = 0; b < sizeof(page); b++) {
-            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-            page[b] = (uint8_t)(s >> 56);
-        }
+        fill_random(page, sizeof(page), &s);
         dr_compress_tally_content(t, TRUE, page);
     }
     e = dr_compress_tally_finish(t, 1000, 1.0, 1.0);
@@ -141,10 +145,7 @@ test_tally_codec_speed_together(void)
 
         for (unsigned int i = 0; i < n; i++) {
             for (int k = 0; k < 2; k++) {
-                for (size_t b = 0; b < sizeof(page); b++) {
-                    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-                    page[b] = (uint8_t)(s >> 56);
-                }
+                fill_random(page, sizeof(page), &s);
                 dr_compress_tally_content(t, k, page);
             }
         }
@@ -180,10 +181,7 @@ test_tally_rounds(void)
         uint64_t s = 7;
 
         for (unsigned int i = 0; i < 32; i++) {
-            for (size_t b = 0; b < sizeof(page); b++) {
-                s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-                page[b] = (uint8_t)(s >> 56);
-            }
+            fill_random(page, sizeof(page), &s);
             page[0] = (uint8_t)round;
             dr_compress_tally_content(t, TRUE, page);
         }
