@@ -190,16 +190,21 @@ dr_calibration_save(const DrCalibration *cal, const char *path, GError **error)
 gboolean
 dr_calibration_add(DrCalibration *cal, const DrCalibrationSample *s, GError **error)
 {
-    double send_s = s->total_s - DR_MIG_SETUP_S;
-    double factor;
+    double send_s, factor;
 
     if ((unsigned)s->link_class >= DR_MIG_LINK_CLASS_LAST || !isfinite(s->bandwidth) ||
         s->bandwidth <= 0 || !isfinite(s->bytes) || s->bytes < 0 || !isfinite(s->total_s) ||
-        !isfinite(s->predicted_s) || s->predicted_s < 0) {
+        !isfinite(s->predicted_s) || s->predicted_s < 0 || !isfinite(s->zero_pages) ||
+        s->zero_pages < 0) {
         g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
                     _("A migration's figures are out of range: not added to the calibration"));
         return FALSE;
     }
+    /* The model's setup, and one stream's time on zero pages
+     * (dr-migsim.h), are not the link's. */
+    send_s = s->total_s - DR_MIG_SETUP_S;
+    if (s->link_class == DR_MIG_LINK_CLASS_PLAIN || s->link_class == DR_MIG_LINK_CLASS_XBZRLE)
+        send_s -= s->zero_pages * DR_MIG_ZERO_PAGE_S;
     if (send_s < DR_CALIBRATION_MIN_SEND_S) {
         g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
                     _("A migration of %1$.1f s is too short to measure the link"), s->total_s);

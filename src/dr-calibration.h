@@ -46,6 +46,7 @@ typedef struct {
     double bytes;         /* it moved (libvirt's memory processed) */
     double total_s;       /* from start to end */
     double predicted_s;   /* 0: no prediction */
+    double zero_pages;    /* it sent as zero pages; 0: not known */
 } DrCalibrationSample;
 
 DrCalibration *dr_calibration_new(void);

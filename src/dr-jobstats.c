@@ -22,6 +22,7 @@ dr_job_stats_from_params(DrJobStats *s, int type, virTypedParameterPtr params, i
     if (virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_MEMORY_PROCESSED, &s->processed) <= 0)
         virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_DATA_PROCESSED, &s->processed);
     virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_MEMORY_ITERATION, &s->iteration);
+    virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_MEMORY_CONSTANT, &s->zero_pages);
     virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_DOWNTIME, &s->downtime_ms);
     virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_MEMORY_BPS, &s->bandwidth);
     s->xbzrle = virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_COMPRESSION_CACHE,

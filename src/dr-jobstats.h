@@ -22,6 +22,7 @@ typedef struct {
     unsigned long long total;         /* memory bytes in all */
     unsigned long long processed;     /* memory bytes sent (else all data) */
     unsigned long long iteration;     /* the round */
+    unsigned long long zero_pages;    /* sent as zero pages, so far */
     unsigned long long downtime_ms;
     unsigned long long bandwidth;     /* memory bytes/s, QEMU's last window */
     gboolean xbzrle;                  /* XBZRLE figures are present */

@@ -592,6 +592,8 @@ dr_mig_predict(const DrMigInput *in, const DrMigSettings *s, DrMigPrediction *ou
     else
         d = nonzero * (P + DR_MIG_PAGE_OVERHEAD) / ratio_first / pace1 +
             zero * DR_MIG_ZERO_PAGE_BYTES / B;
+    if (s->parallel == 0)
+        d += zero * DR_MIG_ZERO_PAGE_S; /* in runs, beside the bytes */
     if (page_codec) {
         d = MAX(d, nonzero * P / codec_rate_first);
         cpu += nonzero * P * s->parallel * thread_share(in, s->parallel) / codec_rate_first;

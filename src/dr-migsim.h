@@ -114,9 +114,19 @@ const char *dr_mig_multifd_accounting_to_string(DrMigMultifdAccounting a);
 #define DR_MIG_SWITCHOVER_S 0.02
 
 /* Before the first page moves: libvirt prepares the destination and
- * starts its QEMU, and the two negotiate.  The bed showed 1.5-2 s for a
- * TCG guest (job time less bytes / bandwidth); a guess elsewhere. */
-#define DR_MIG_SETUP_S 1.5
+ * starts its QEMU, and the two negotiate.  bench/migration-trace saw
+ * the first byte move 0.8-1.0 s into the job on both test beds (QEMU
+ * 7.2 and 10.0), for every setting; a guess elsewhere. */
+#define DR_MIG_SETUP_S 1.0
+
+/* One stream's time for each zero page of the first pass, beyond its
+ * bytes: its runs of zero pages held the stream up for 0-5.6 us a page
+ * after a measurement had read the guest's memory (as advise and
+ * migrate do), and 7-9 us a page where nothing had read it before
+ * (page faults), on the test beds.  The middle of the first range; a
+ * guess elsewhere.  multifd's channels showed no such cost after a
+ * measurement, so it is left out for them. */
+#define DR_MIG_ZERO_PAGE_S 3e-6
 
 /* Bytes QEMU adds to each page it sends, and sends for a zero page. */
 #define DR_MIG_PAGE_OVERHEAD 8

@@ -960,6 +960,7 @@ follow_record(Dom *dd, const char *outcome, const DrJobStats *done)
         s.bytes = (double)done->processed;
         s.total_s = done->elapsed_ms / 1000.0;
         s.predicted_s = predicted;
+        s.zero_pages = (double)done->zero_pages;
         if (!dr_calibration_add(d->cal, &s, &cerr))
             LOG(G_LOG_LEVEL_INFO, dd->name, _("Not calibrated from it: %s"), cerr->message);
         else if (!dr_calibration_save(d->cal, d->cal_path, &cerr))

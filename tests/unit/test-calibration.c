@@ -18,10 +18,13 @@
 
 #define MIB 1048576.0
 
+/* A migration at 40 MiB/s that sent for @send_s after the model's
+ * setup, predicted to take @predicted_s (0: none) beyond it. */
 static DrCalibrationSample
-sample(DrMigLinkClass cls, double mib, double total_s, double predicted_s)
+sample(DrMigLinkClass cls, double mib, double send_s, double predicted_s)
 {
-    DrCalibrationSample s = { cls, 40 * MIB, mib * MIB, total_s, predicted_s };
+    DrCalibrationSample s = { cls, 40 * MIB, mib * MIB, DR_MIG_SETUP_S + send_s,
+                              predicted_s > 0 ? DR_MIG_SETUP_S + predicted_s : 0, 0 };
     return s;
 }
 
@@ -39,23 +42,24 @@ test_median(void)
     g_autoptr(DrCalibration) cal = dr_calibration_new();
     const DrMigLinkClass mc = DR_MIG_LINK_CLASS_MULTIFD_COMPRESSED;
 
-    add(cal, sample(mc, 231, 5.5, 7.4));
-    add(cal, sample(mc, 94, 2.9, 3.9));
+    add(cal, sample(mc, 231, 4.0, 5.9));
+    add(cal, sample(mc, 94, 1.4, 2.4));
     /* Too few to trust. */
     g_assert_cmpfloat(dr_calibration_link_factor(cal, mc), ==, 0);
-    add(cal, sample(mc, 247, 7.1, 7.6));
+    add(cal, sample(mc, 247, 5.6, 6.1));
     /* 231/4.0/40 = 1.444, 94/1.4/40 = 1.679, 247/5.6/40 = 1.103:
      * the median is 1.444. */
     g_assert_cmpfloat_with_epsilon(dr_calibration_link_factor(cal, mc), 231.0 / 4.0 / 40, 1e-9);
     g_assert_cmpuint(dr_calibration_count(cal, mc), ==, 3);
     g_assert_cmpuint(dr_calibration_count(cal, DR_MIG_LINK_CLASS_PLAIN), ==, 0);
-    /* Time errors of the newest two: |7.1-7.6|/7.6 and |2.9-3.9|/3.9. */
+    /* Time errors of the newest two: 0.5 s and 1.0 s short. */
     g_assert_cmpfloat_with_epsilon(dr_calibration_mean_error(cal, mc, 2),
-                                   (0.5 / 7.6 + 1.0 / 3.9) / 2, 1e-9);
+                                   (0.5 / (DR_MIG_SETUP_S + 6.1) + 1.0 / (DR_MIG_SETUP_S + 2.4)) / 2,
+                                   1e-9);
     g_assert_cmpfloat(dr_calibration_mean_error(cal, DR_MIG_LINK_CLASS_PLAIN, 5), <, 0);
     /* An even count takes the mean of the middle two: 1.0 joins, and
      * 1.103 and 1.444 are in the middle. */
-    add(cal, sample(mc, 160, 5.5, 0));
+    add(cal, sample(mc, 160, 4.0, 0));
     g_assert_cmpfloat_with_epsilon(dr_calibration_link_factor(cal, mc),
                                    (247.0 / 5.6 / 40 + 231.0 / 4.0 / 40) / 2, 1e-9);
 }
@@ -64,7 +68,7 @@ static void
 test_refused(void)
 {
     g_autoptr(DrCalibration) cal = dr_calibration_new();
-    DrCalibrationSample s = sample(DR_MIG_LINK_CLASS_PLAIN, 10, 2.0, 0);
+    DrCalibrationSample s = sample(DR_MIG_LINK_CLASS_PLAIN, 10, 0.5, 0);
     g_autoptr(GError) err = NULL;
 
     /* 0.5 s of sending measures nothing. */
@@ -72,15 +76,45 @@ test_refused(void)
     g_assert_nonnull(strstr(err->message, "too short"));
     g_clear_error(&err);
     /* 40 times the limit is a measuring error. */
-    s = sample(DR_MIG_LINK_CLASS_PLAIN, 40 * 40 * 10, 11.5, 0);
+    s = sample(DR_MIG_LINK_CLASS_PLAIN, 40 * 40 * 10, 10.0, 0);
     g_assert_false(dr_calibration_add(cal, &s, &err));
     g_clear_error(&err);
-    s = sample(DR_MIG_LINK_CLASS_PLAIN, NAN, 11.5, 0);
+    s = sample(DR_MIG_LINK_CLASS_PLAIN, NAN, 10.0, 0);
     g_assert_false(dr_calibration_add(cal, &s, &err));
     g_clear_error(&err);
-    s = sample(DR_MIG_LINK_CLASS_LAST, 100, 11.5, 0);
+    s = sample(DR_MIG_LINK_CLASS_LAST, 100, 10.0, 0);
     g_assert_false(dr_calibration_add(cal, &s, &err));
     g_assert_cmpuint(dr_calibration_count(cal, DR_MIG_LINK_CLASS_PLAIN), ==, 0);
+}
+
+static void
+test_zero_pages(void)
+{
+    g_autoptr(DrCalibration) cal = dr_calibration_new();
+    g_autoptr(GError) err = NULL;
+    DrCalibrationSample s = sample(DR_MIG_LINK_CLASS_PLAIN, 400, 10.0, 0);
+
+    /* One stream's time on 200000 zero pages is the model's, not the
+     * link's; multifd's channels spend none. */
+    s.zero_pages = 200000;
+    for (int i = 0; i < 3; i++) {
+        s.link_class = DR_MIG_LINK_CLASS_PLAIN;
+        add(cal, s);
+        s.link_class = DR_MIG_LINK_CLASS_MULTIFD;
+        add(cal, s);
+    }
+    g_assert_cmpfloat_with_epsilon(dr_calibration_link_factor(cal, DR_MIG_LINK_CLASS_PLAIN),
+                                   400.0 / (10.0 - 200000 * DR_MIG_ZERO_PAGE_S) / 40, 1e-9);
+    g_assert_cmpfloat_with_epsilon(dr_calibration_link_factor(cal, DR_MIG_LINK_CLASS_MULTIFD),
+                                   1.0, 1e-9);
+    /* A count that cannot be. */
+    s.zero_pages = -1;
+    g_assert_false(dr_calibration_add(cal, &s, &err));
+    g_assert_nonnull(strstr(err->message, "out of range"));
+    g_clear_error(&err);
+    s.zero_pages = NAN;
+    g_assert_false(dr_calibration_add(cal, &s, &err));
+    g_assert_cmpuint(dr_calibration_count(cal, DR_MIG_LINK_CLASS_MULTIFD), ==, 3);
 }
 
 static void
@@ -90,9 +124,9 @@ test_keep_newest(void)
 
     /* 30 slow migrations, then 20 fast ones: only the fast are kept. */
     for (int i = 0; i < 30; i++)
-        add(cal, sample(DR_MIG_LINK_CLASS_XBZRLE, 100, 11.5, 0));
+        add(cal, sample(DR_MIG_LINK_CLASS_XBZRLE, 100, 10.0, 0));
     for (int i = 0; i < DR_CALIBRATION_KEEP; i++)
-        add(cal, sample(DR_MIG_LINK_CLASS_XBZRLE, 400, 11.5, 0));
+        add(cal, sample(DR_MIG_LINK_CLASS_XBZRLE, 400, 10.0, 0));
     g_assert_cmpuint(dr_calibration_count(cal, DR_MIG_LINK_CLASS_XBZRLE), ==, DR_CALIBRATION_KEEP);
     g_assert_cmpfloat_with_epsilon(dr_calibration_link_factor(cal, DR_MIG_LINK_CLASS_XBZRLE), 1.0, 1e-9);
 }
@@ -127,7 +161,7 @@ test_files(void)
     g_assert_cmpuint(dr_calibration_count(none, DR_MIG_LINK_CLASS_PLAIN), ==, 0);
 
     for (int i = 0; i < 3; i++)
-        add(cal, sample(DR_MIG_LINK_CLASS_MULTIFD_COMPRESSED, 231 + i, 5.5, 7.4));
+        add(cal, sample(DR_MIG_LINK_CLASS_MULTIFD_COMPRESSED, 231 + i, 4.0, 5.9));
     g_assert_true(dr_calibration_save(cal, path, &err));
     back = dr_calibration_load(path, &err);
     g_assert_no_error(err);
@@ -194,7 +228,7 @@ test_apply(void)
     g_assert_true(dr_mig_predict(&in, &s, &once, &err));
     in.link_factor[DR_MIG_LINK_CLASS_MULTIFD_COMPRESSED] = 0;
     for (int i = 0; i < 3; i++)
-        add(cal, sample(DR_MIG_LINK_CLASS_MULTIFD_COMPRESSED, 80 * 10, 11.5, 0));
+        add(cal, sample(DR_MIG_LINK_CLASS_MULTIFD_COMPRESSED, 80 * 10, 10.0, 0));
     dr_calibration_apply(cal, &in);
     g_assert_cmpfloat_with_epsilon(in.link_factor[DR_MIG_LINK_CLASS_MULTIFD_COMPRESSED], 2.0, 1e-9);
     g_assert_cmpfloat(in.link_factor[DR_MIG_LINK_CLASS_PLAIN], ==, 0);
@@ -224,6 +258,7 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/calibration/median", test_median);
     g_test_add_func("/calibration/refused", test_refused);
+    g_test_add_func("/calibration/zero-pages", test_zero_pages);
     g_test_add_func("/calibration/keep-newest", test_keep_newest);
     g_test_add_func("/calibration/files", test_files);
     g_test_add_func("/calibration/apply", test_apply);
