@@ -49,6 +49,12 @@ print_page_codec(FILE *out, const DrCompressEstimate *e, DrPageCodecKind c)
     fprintf(out, _("first pass %1$s, changed pages %2$s"), first, changed);
     if (e->codec_speed[c] > 0)
         fprintf(out, _("; %1$.0f MB/s a thread"), e->codec_speed[c] / 1e6);
+    /* Each set timed alone: a codec's speed depends on the bytes. */
+    if (e->codec_speed_first[c] > 0 && e->codec_speed_changed[c] > 0 &&
+        (e->codec_speed_first[c] != e->codec_speed[c] ||
+         e->codec_speed_changed[c] != e->codec_speed[c]))
+        fprintf(out, _(" (first pass %1$.0f, changed pages %2$.0f)"),
+                e->codec_speed_first[c] / 1e6, e->codec_speed_changed[c] / 1e6);
     fputc('\n', out);
 }
 
@@ -150,6 +156,8 @@ estimate_json(const char *name, const DrCompressEstimate *e)
         vdr_json_add_double(b, "first_pass_ratio", e->first_ratio[c]);
         vdr_json_add_double(b, "changed_ratio", e->changed_ratio[c]);
         vdr_json_add_double(b, "bytes_per_s", e->codec_speed[c]);
+        vdr_json_add_double(b, "first_pass_bytes_per_s", e->codec_speed_first[c]);
+        vdr_json_add_double(b, "changed_bytes_per_s", e->codec_speed_changed[c]);
         json_builder_end_object(b);
     }
     json_builder_end_object(b);

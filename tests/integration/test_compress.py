@@ -109,6 +109,10 @@ def test_whole_page_ratio_follows_the_content(make_guest, vdr):
         assert 1.6 <= whole["changed_ratio"] <= 3.0, (codec, whole, est["changed"])
         assert whole["first_pass_ratio"] >= 1.2, (codec, whole)
         assert whole["bytes_per_s"] > 0, (codec, whole)
+        # Each set is timed alone where it had enough pages, else it
+        # takes the speed on all.
+        assert whole["first_pass_bytes_per_s"] > 0, (codec, whole)
+        assert whole["changed_bytes_per_s"] > 0, (codec, whole)
     assert g.is_running()
 
 

@@ -198,6 +198,8 @@ test_compress(void)
     kept->first_ratio[DR_PAGE_CODEC_ZSTD] = 2.31;
     kept->changed_ratio[DR_PAGE_CODEC_ZSTD] = 0.9998;
     kept->codec_speed[DR_PAGE_CODEC_ZSTD] = 4.1e8;
+    kept->codec_speed_first[DR_PAGE_CODEC_ZSTD] = 5.2e8;
+    kept->codec_speed_changed[DR_PAGE_CODEC_ZSTD] = 3.3e8;
     kept->first_ratio[DR_PAGE_CODEC_ZLIB] = 2.05;
     kept->changed_ratio[DR_PAGE_CODEC_ZLIB] = 0.9997;
 
