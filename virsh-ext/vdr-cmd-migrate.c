@@ -70,6 +70,10 @@ typedef struct {
     virDomainPtr result;   /* the domain on the destination */
     GError *error;
     gboolean done;
+    /* Ctrl-C: abort_thread()'s outcome, for follow() to report. */
+    gboolean abort_tried;
+    gboolean aborted;
+    char *abort_error;     /* the first refusal, when none succeeded */
     GMutex lock;
 } MigrateJob;
 
@@ -105,6 +109,51 @@ job_done(MigrateJob *j)
     d = j->done;
     g_mutex_unlock(&j->lock);
     return d;
+}
+
+/* Ctrl-C aborts the job from a thread of its own, so that a libvirt
+ * call the follower is waiting on does not hold the abort up.  libvirt
+ * refuses an abort before its job has begun, and one that reaches it
+ * between two phases of the migration may not stop the next, so the
+ * abort is tried again until the migration has ended: soon after a
+ * refusal, a few seconds after a success. */
+#define ABORT_POLL_MS 50
+#define ABORT_RETRY_MS 500
+#define ABORT_AGAIN_MS 5000
+
+/* Waits up to @ms for the migration to end; TRUE if it has. */
+static gboolean
+job_wait(MigrateJob *j, unsigned int ms)
+{
+    for (unsigned int t = 0; t < ms; t += ABORT_POLL_MS) {
+        if (job_done(j))
+            return TRUE;
+        g_usleep(ABORT_POLL_MS * 1000);
+    }
+    return job_done(j);
+}
+
+static gpointer
+abort_thread(gpointer opaque)
+{
+    MigrateJob *j = opaque;
+
+    while (!interrupted) {
+        if (job_wait(j, ABORT_POLL_MS))
+            return NULL;
+    }
+    for (;;) {
+        int rc = virDomainAbortJob(j->dom);
+        g_mutex_lock(&j->lock);
+        j->abort_tried = TRUE;
+        if (rc == 0)
+            j->aborted = TRUE;
+        else if (!j->abort_error)
+            j->abort_error = dr_error_libvirt_last(NULL);
+        g_mutex_unlock(&j->lock);
+        if (job_wait(j, rc == 0 ? ABORT_AGAIN_MS : ABORT_RETRY_MS))
+            return NULL;
+    }
 }
 
 typedef struct {
@@ -153,8 +202,25 @@ steer_apply(Follow *f, virDomainPtr dom, const DrSteerAction *action)
     return TRUE;
 }
 
+/* Says what Ctrl-C came to, once the migration and abort_thread() have
+ * both ended. */
+static void
+report_abort(Follow *f, const MigrateJob *j)
+{
+    if (!j->abort_tried)
+        return; /* the migration ended first */
+    if (!j->error)
+        act(f, g_strdup_printf(_("Interrupted, but the migration completed before the abort took effect%1$s%2$s"),
+                               j->abort_error ? ": " : "", j->abort_error ? j->abort_error : ""));
+    else if (j->aborted)
+        act(f, g_strdup(_("Interrupted: migration aborted; the guest stays on the source")));
+    else
+        act(f, g_strdup_printf(_("Interrupted, but the abort failed: %s"),
+                               j->abort_error ? j->abort_error : ""));
+}
+
 /* Follows the job until the thread ends, steering it by dr-steer.h's
- * rules; Ctrl-C aborts it. */
+ * rules; Ctrl-C stops the steering (abort_thread() aborts). */
 static void
 follow(Follow *f, MigrateJob *j, const DrAdvice *a, DrJobStats *last)
 {
@@ -184,15 +250,9 @@ follow(Follow *f, MigrateJob *j, const DrAdvice *a, DrJobStats *last)
         gboolean have_snap;
 
         g_usleep(POLL_MS * 1000);
-        if (interrupted && !aborting) {
+        /* Ctrl-C: no more steering; abort_thread() aborts. */
+        if (interrupted)
             aborting = TRUE;
-            if (virDomainAbortJob(j->dom) == 0)
-                act(f, g_strdup(_("Interrupted: migration aborted; the guest stays on the source")));
-            else {
-                g_autofree char *msg = dr_error_libvirt_last(NULL);
-                act(f, g_strdup_printf(_("Interrupted, but the abort failed: %s"), msg));
-            }
-        }
         have_snap = dr_job_stats_get(j->dom, 0, &snap) && snap.active;
         /* Max time is kept by the wall clock, stats or not. */
         smp.elapsed_ms = (uint64_t)((g_get_monotonic_time() - start) / 1000);
@@ -342,7 +402,7 @@ cmd_migrate(VdrControl *ctl, const VdrCmd *cmd, GError **error)
     unsigned int flags = 0;
     const DrAdviceCandidate *c;
     MigrateJob job = { 0 };
-    GThread *thread;
+    GThread *thread, *aborter;
     DrJobStats last = { 0 }, done = { 0 };
     gboolean have_actual = FALSE;
     Follow fol = { ctl, FALSE, json, actions, NULL, FALSE, FALSE };
@@ -435,8 +495,13 @@ cmd_migrate(VdrControl *ctl, const VdrCmd *cmd, GError **error)
     fol.progress = vdr_cmd_has(cmd, "verbose") || (!ctl->quiet && isatty(fileno(ctl->err)));
     t0 = g_get_monotonic_time();
     thread = g_thread_new("migrate", migrate_thread, &job);
+    aborter = g_thread_new("abort", abort_thread, &job);
     follow(&fol, &job, r->advice, &last);
     g_thread_join(thread);
+    g_thread_join(aborter);
+    if (interrupted)
+        report_abort(&fol, &job);
+    g_free(job.abort_error);
     wall = (double)(g_get_monotonic_time() - t0) / 1e6;
     sigaction(SIGINT, &old_sa, NULL);
     g_mutex_clear(&job.lock);
