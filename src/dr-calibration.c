@@ -191,26 +191,29 @@ gboolean
 dr_calibration_add(DrCalibration *cal, const DrCalibrationSample *s, GError **error)
 {
     double send_s, factor;
+    const char *bad = (unsigned)s->link_class >= DR_MIG_LINK_CLASS_LAST ? N_("link class")
+                      : !isfinite(s->bandwidth) || s->bandwidth <= 0 ? N_("bandwidth")
+                      : !isfinite(s->bytes) || s->bytes < 0 ? N_("bytes")
+                      : !isfinite(s->total_s) ? N_("total time")
+                      : !isfinite(s->predicted_s) || s->predicted_s < 0 ? N_("predicted time")
+                      : !isfinite(s->zero_pages) || s->zero_pages < 0 ? N_("zero pages") : NULL;
 
-    if ((unsigned)s->link_class >= DR_MIG_LINK_CLASS_LAST || !isfinite(s->bandwidth) ||
-        s->bandwidth <= 0 || !isfinite(s->bytes) || s->bytes < 0 || !isfinite(s->total_s) ||
-        !isfinite(s->predicted_s) || s->predicted_s < 0 || !isfinite(s->zero_pages) ||
-        s->zero_pages < 0) {
+    if (bad) {
         g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
-                    _("A migration's figures are out of range: not added to the calibration"));
+                    _("A migration's %1$s is out of range: not added to the calibration"), _(bad));
         return FALSE;
     }
-    /* The model's setup, and one stream's time on zero pages
-     * (dr-migsim.h), are not the link's. */
-    send_s = s->total_s - DR_MIG_SETUP_S;
-    if (s->link_class == DR_MIG_LINK_CLASS_PLAIN || s->link_class == DR_MIG_LINK_CLASS_XBZRLE)
-        send_s -= s->zero_pages * DR_MIG_ZERO_PAGE_S;
+    /* The model's setup, and its time on zero pages, are not the link's. */
+    send_s = s->total_s - DR_MIG_SETUP_S - dr_mig_zero_pages_s(s->link_class, s->zero_pages);
     if (send_s < DR_CALIBRATION_MIN_SEND_S) {
         g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
                     _("A migration of %1$.1f s is too short to measure the link"), s->total_s);
         return FALSE;
     }
     factor = s->bytes / send_s / s->bandwidth;
+    g_debug("calibration %s: %.0f MiB in %.2f s less setup and %.2f s on zero pages: link factor %.3f",
+            dr_mig_link_class_to_string(s->link_class), s->bytes / 1048576.0, s->total_s,
+            dr_mig_zero_pages_s(s->link_class, s->zero_pages), factor);
     if (!factor_ok(factor)) {
         g_set_error(error, DR_ERROR, DR_ERROR_INVALID_ARG,
                     _("A migration moved %1$.2f times its bandwidth: taken for a measuring error"),

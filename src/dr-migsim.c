@@ -73,6 +73,13 @@ dr_mig_link_class(const DrMigSettings *s)
                                                        : DR_MIG_LINK_CLASS_PLAIN;
 }
 
+double
+dr_mig_zero_pages_s(DrMigLinkClass cls, double zero_pages)
+{
+    gboolean one_stream = cls == DR_MIG_LINK_CLASS_PLAIN || cls == DR_MIG_LINK_CLASS_XBZRLE;
+    return one_stream ? zero_pages * DR_MIG_ZERO_PAGE_S : 0;
+}
+
 void
 dr_mig_input_init(DrMigInput *in)
 {
@@ -457,13 +464,8 @@ thread_share(const DrMigInput *in, unsigned int threads)
     return MIN(1.0, in->host_cpus / runnable);
 }
 
-/* The pace on the wire, bytes/s, of multifd packets that shrink by
- * @ratio, against the limit @B.  A QEMU that counts a packet once it
- * is sent lets out, in each 100 ms window, the packets its channels
- * hold when the limit is reached: up to one per channel beyond it.
- * Whether they go faster depends on the link, which may be no faster
- * than the limit; the middle of the two is taken.  A calibrated link
- * factor (in @B) has measured the pace itself. */
+/* Whether multifd's pace is guessed past the limit: a QEMU that counts
+ * packets once sent, and no calibrated link factor. */
 static gboolean
 multifd_past_limit(const DrMigInput *in, const DrMigSettings *s)
 {
@@ -471,6 +473,13 @@ multifd_past_limit(const DrMigInput *in, const DrMigSettings *s)
            in->multifd_accounting != DR_MIG_MULTIFD_ACCOUNTING_QUEUED;
 }
 
+/* The pace on the wire, bytes/s, of multifd packets that shrink by
+ * @ratio, against the limit @B.  A QEMU that counts a packet once it
+ * is sent lets out, in each 100 ms window, the packets its channels
+ * hold when the limit is reached: up to one per channel beyond it.
+ * Whether they go faster depends on the link, which may be no faster
+ * than the limit; the middle of the two is taken.  A calibrated link
+ * factor (in @B) has measured the pace itself. */
 static double
 multifd_pace(const DrMigInput *in, const DrMigSettings *s, double B, double ratio)
 {
@@ -592,8 +601,7 @@ dr_mig_predict(const DrMigInput *in, const DrMigSettings *s, DrMigPrediction *ou
     else
         d = nonzero * (P + DR_MIG_PAGE_OVERHEAD) / ratio_first / pace1 +
             zero * DR_MIG_ZERO_PAGE_BYTES / B;
-    if (s->parallel == 0)
-        d += zero * DR_MIG_ZERO_PAGE_S; /* in runs, beside the bytes */
+    d += dr_mig_zero_pages_s(dr_mig_link_class(s), zero); /* in runs, beside the bytes */
     if (page_codec) {
         d = MAX(d, nonzero * P / codec_rate_first);
         cpu += nonzero * P * s->parallel * thread_share(in, s->parallel) / codec_rate_first;

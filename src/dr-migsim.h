@@ -244,6 +244,11 @@ typedef struct {
 
 DrMigLinkClass dr_mig_link_class(const DrMigSettings *s);
 
+/* The time a migration of kind @cls spends on @zero_pages zero pages
+ * beyond their bytes (DR_MIG_ZERO_PAGE_S a page on one stream, none on
+ * multifd's channels): the model adds it, the calibration takes it out. */
+double dr_mig_zero_pages_s(DrMigLinkClass cls, double zero_pages);
+
 /* Checks @in and @s; FALSE with @error naming the value that is wrong. */
 gboolean dr_mig_check(const DrMigInput *in, const DrMigSettings *s, GError **error);
 

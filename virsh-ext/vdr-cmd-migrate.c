@@ -70,7 +70,7 @@ typedef struct {
     virDomainPtr result;   /* the domain on the destination */
     GError *error;
     gboolean done;
-    /* Ctrl-C: abort_thread()'s outcome, for follow() to report. */
+    /* Ctrl-C: abort_thread()'s outcome, reported by report_abort(). */
     gboolean abort_tried;
     gboolean aborted;
     char *abort_error;     /* the first refusal, when none succeeded */

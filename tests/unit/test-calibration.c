@@ -111,6 +111,7 @@ test_zero_pages(void)
     s.zero_pages = -1;
     g_assert_false(dr_calibration_add(cal, &s, &err));
     g_assert_nonnull(strstr(err->message, "out of range"));
+    g_assert_nonnull(strstr(err->message, "zero pages"));
     g_clear_error(&err);
     s.zero_pages = NAN;
     g_assert_false(dr_calibration_add(cal, &s, &err));
