@@ -73,7 +73,8 @@ dr_wss_fit(const DrWssPoint *points, size_t n, uint64_t ram_bytes)
 {
     g_autoptr(DrWss) wss = g_new0(DrWss, 1);
     double ram_mib = (double)ram_bytes / 1048576.0;
-    double dmax = 0, r0 = 0, best = INFINITY, floor_var;
+    double dmax = 0, r0 = 0, best = INFINITY, floor_var, wgrid[GRID], profile[GRID];
+    int low = GRID - 1, high = 0;
 
     wss->npoints = n;
     wss->points = g_memdup2(points, n * sizeof(*points));
@@ -92,13 +93,19 @@ dr_wss_fit(const DrWssPoint *points, size_t n, uint64_t ram_bytes)
     }
 
     /* Log-spaced grids: W from half the largest dirtied amount to all
-     * of RAM, r from a tenth to ten times the steepest observed slope. */
+     * of RAM, r from a tenth to ten times the steepest observed slope.
+     * profile[i]: the best error with W at wgrid[i]. */
+    for (int i = 0; i < GRID; i++) {
+        wgrid[i] = dmax * 0.5 * pow(MAX(ram_mib, dmax) / (dmax * 0.5), (double)i / (GRID - 1));
+        profile[i] = INFINITY;
+    }
     for (int model = DR_WSS_MODEL_SATURATING_LINEAR; model <= DR_WSS_MODEL_EXPONENTIAL; model++) {
         for (int i = 0; i < GRID; i++) {
-            double w = dmax * 0.5 * pow(MAX(ram_mib, dmax) / (dmax * 0.5), (double)i / (GRID - 1));
+            double w = wgrid[i];
             for (int j = 0; j < GRID; j++) {
                 double r = r0 * 0.1 * pow(100.0, (double)j / (GRID - 1));
                 double e = weighted_sse((DrWssModel)model, w, r, points, n, floor_var);
+                profile[i] = MIN(profile[i], e);
                 if (e < best) {
                     best = e;
                     wss->model = (DrWssModel)model;
@@ -108,9 +115,21 @@ dr_wss_fit(const DrWssPoint *points, size_t n, uint64_t ram_bytes)
             }
         }
     }
+    /* The interval: where the profile stays within the threshold.  A
+     * curve still rising at its longest period fits a larger W about as
+     * well, up to RAM: it says only how large W is at least. */
+    for (int i = 0; i < GRID; i++) {
+        if (profile[i] <= best + DR_WSS_CHI2_95) {
+            low = MIN(low, i);
+            high = MAX(high, i);
+        }
+    }
+    wss->wss_low_mib = MIN(wgrid[low], wss->wss_mib);
+    wss->wss_high_mib = MAX(wgrid[high], wss->wss_mib);
     /* Flattened: the longest period would have dirtied well over W at
-     * the initial rate. */
-    wss->saturated = wss->new_mib_per_s * points[n - 1].period_s > 1.5 * wss->wss_mib;
+     * the initial rate, and the data rule out a set as large as RAM. */
+    wss->saturated = wss->new_mib_per_s * dr_wss_span(wss) > 1.5 * wss->wss_mib &&
+                     high < GRID - 1;
     return g_steal_pointer(&wss);
 }
 
@@ -160,6 +179,18 @@ dr_wss_measure(DrMeasurePlan *plan, const unsigned int *periods_ms, size_t nperi
             progress(i + 1, nperiods, &points[i], opaque);
     }
     return dr_wss_fit(points, nperiods, probe->ram_bytes);
+}
+
+double
+dr_wss_span(const DrWss *wss)
+{
+    double span = 0;
+
+    for (size_t i = 0; wss && i < wss->npoints; i++) {
+        if (isfinite(wss->points[i].period_s))
+            span = MAX(span, wss->points[i].period_s);
+    }
+    return span;
 }
 
 gboolean

@@ -44,19 +44,35 @@ typedef struct {
     uint64_t ram_bytes;
     DrWssModel model;
     double wss_mib;            /* the writable working set */
+    /* W's 95% interval: every W whose best fit (either model, any rate)
+     * is within DR_WSS_CHI2_95 of the best fit's weighted squared error.
+     * Where the curve did not flatten, the high end is RAM. */
+    double wss_low_mib;
+    double wss_high_mib;
     double new_mib_per_s;      /* the rate at which new pages are dirtied */
-    gboolean saturated;        /* the curve flattened within the periods */
+    gboolean saturated;        /* the curve flattened within the periods:
+                                * its initial rate would have dirtied well
+                                * over W by the longest, and W's interval
+                                * stops short of RAM */
 } DrWss;
+
+/* The chi-square quantile for one parameter at 95%: the profile's
+ * threshold for W's interval. */
+#define DR_WSS_CHI2_95 3.841
 
 void dr_wss_free(DrWss *wss);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DrWss, dr_wss_free)
 
 /* Fits both models to @points (least squares weighted by the sampling
- * variance) and keeps the better one.  @points are copied. */
+ * variance) and keeps the better one, with W's 95% interval from the
+ * profile of that error.  @points are copied. */
 DrWss *dr_wss_fit(const DrWssPoint *points, size_t n, uint64_t ram_bytes);
 
 /* The longest period whose rate counts as the guest's dirty rate. */
 #define DR_WSS_RATE_PERIOD_MAX_S 2.0
+
+/* The longest period of @wss's curve, s; 0 without points. */
+double dr_wss_span(const DrWss *wss);
 
 /* The guest's dirty rate, MiB/s, with its 95% interval: the highest
  * per-second rate among the periods up to DR_WSS_RATE_PERIOD_MAX_S.

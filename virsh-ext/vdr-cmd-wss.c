@@ -57,6 +57,8 @@ vdr_wss_print(FILE *out, const char *name, const DrWss *w, gboolean json)
         json_builder_add_string_value(b, name);
         vdr_json_add_int(b, "ram_bytes", (gint64)w->ram_bytes);
         vdr_json_add_double(b, "wss_mib", w->wss_mib);
+        vdr_json_add_double(b, "wss_low_mib", w->wss_low_mib);
+        vdr_json_add_double(b, "wss_high_mib", w->wss_high_mib);
         vdr_json_add_double(b, "new_mib_per_s", w->new_mib_per_s);
         json_builder_set_member_name(b, "model");
         json_builder_add_string_value(b, dr_wss_model_to_string(w->model));
@@ -83,12 +85,14 @@ vdr_wss_print(FILE *out, const char *name, const DrWss *w, gboolean json)
         fprintf(out, "  %6.3g s   %7.1f MiB/s  %7.1f MiB (95%% CI %.1f to %.1f)\n",
                 w->points[i].period_s, w->points[i].mib_per_s, w->points[i].dirtied_mib,
                 w->points[i].dirtied.low, w->points[i].dirtied.high);
+    fprintf(out, "  %-14s ", _("working set:"));
     if (w->saturated)
-        fprintf(out, "  %-14s %.0f MiB (%s fit; the curve flattened)\n", _("working set:"),
-                w->wss_mib, dr_wss_model_to_string(w->model));
+        fprintf(out, _("%1$.0f MiB (95%% CI %2$.0f to %3$.0f; %4$s fit; the curve flattened)\n"),
+                w->wss_mib, w->wss_low_mib, w->wss_high_mib, dr_wss_model_to_string(w->model));
     else
-        fprintf(out, "  %-14s at least %.0f MiB (the curve did not flatten; try a larger --max-seconds)\n",
-                _("working set:"), w->wss_mib);
+        /* The fit's W may lie anywhere above what the data bound. */
+        fprintf(out, _("at least %1$.0f MiB (the curve did not flatten; try a larger --max-seconds)\n"),
+                w->wss_low_mib);
     fprintf(out, "  %-14s %.1f MiB/s\n", _("new pages:"), w->new_mib_per_s);
 }
 

@@ -310,6 +310,9 @@ def test_working_set_estimate(make_guest, vdr, wss_mib):
     assert [p["period_s"] for p in doc["curve"]] == [1, 2, 4, 8]
     assert doc["saturated"], doc
     assert abs(doc["wss_mib"] - wss_mib) <= 0.25 * wss_mib, doc
+    # Flattened: the interval closes below RAM, around the fit.
+    assert doc["wss_low_mib"] <= doc["wss_mib"] <= doc["wss_high_mib"], doc
+    assert doc["wss_high_mib"] < doc["ram_bytes"] / 2**20, doc
     assert taint_lines(g.name) == before
     assert g.is_running()
 

@@ -90,6 +90,47 @@ test_wss_unsaturated(void)
     g_assert_cmpfloat(fit->wss_mib, >=, 75);
 }
 
+/* W's 95% interval from the profile of the fit's error. */
+static void
+test_wss_interval(void)
+{
+    /* 32 MiB/s in order over 256 MiB, each point +-10%: flat from 8 s. */
+    DrWssPoint flat[] = { { 1, 32, 32, { 32, 28.8, 35.2 } }, { 2, 32, 64, { 64, 57.6, 70.4 } },
+                          { 4, 32, 128, { 128, 115.2, 140.8 } },
+                          { 8, 32, 256, { 256, 230.4, 281.6 } },
+                          { 16, 16, 256, { 256, 230.4, 281.6 } } };
+    /* Debian 13's scenario 6 (128 MiB, half of each page rewritten at
+     * random) measured on 2026-12-02: still rising at the compressibility
+     * sample's 10 s, and the best fit put W at 629 MiB. */
+    DrWssPoint open[] = { { 1, 14, 14, { 14, 6.80, 29.62 } }, { 2, 11, 22, { 22, 12.33, 40.97 } },
+                          { 4, 11, 44, { 44, 29.23, 69.74 } }, { 8, 9, 72, { 72, 52.45, 106.11 } },
+                          { 10.1047, 11.87, 119.96, { 119.96, 85.30, 166.20 } } };
+    g_autoptr(DrWss) f = dr_wss_fit(flat, G_N_ELEMENTS(flat), GiB);
+    g_autoptr(DrWss) o = dr_wss_fit(open, G_N_ELEMENTS(open), GiB);
+
+    g_test_message("flat: W %.1f (%.1f to %.1f); open: W %.1f (%.1f to %.1f)", f->wss_mib,
+                   f->wss_low_mib, f->wss_high_mib, o->wss_mib, o->wss_low_mib, o->wss_high_mib);
+    g_assert_true(f->saturated);
+    g_assert_cmpfloat(f->wss_low_mib, <=, 256);
+    g_assert_cmpfloat(f->wss_high_mib, >=, 256);
+    g_assert_cmpfloat(f->wss_low_mib, >, 230);
+    g_assert_cmpfloat(f->wss_high_mib, <, 282);
+    g_assert_cmpfloat(f->wss_low_mib, <=, f->wss_mib);
+    g_assert_cmpfloat(f->wss_mib, <=, f->wss_high_mib);
+    g_assert_cmpfloat(dr_wss_span(f), ==, 16);
+
+    /* Open: the data allow any W up to RAM, so it is not "flattened"
+     * whatever the best fit says; the low end stays within what the
+     * points allow, below the 629 MiB fit. */
+    g_assert_false(o->saturated);
+    g_assert_cmpfloat(o->wss_high_mib, ==, 1024);
+    g_assert_cmpfloat(o->wss_low_mib, <=, 166.2);
+    g_assert_cmpfloat(o->wss_low_mib, >=, 52);
+    g_assert_cmpfloat(o->wss_low_mib, <, o->wss_mib);
+    g_assert_cmpfloat(dr_wss_span(o), ==, 10.1047);
+    g_assert_cmpfloat(dr_wss_span(NULL), ==, 0);
+}
+
 /* The dirty rate: the highest short period's rate, with its interval. */
 static void
 test_wss_rate(void)
@@ -132,6 +173,7 @@ main(int argc, char **argv)
     g_test_add_func("/series/sampling-interval", test_sampling_interval);
     g_test_add_func("/wss/fit", test_wss_fit);
     g_test_add_func("/wss/unsaturated", test_wss_unsaturated);
+    g_test_add_func("/wss/interval", test_wss_interval);
     g_test_add_func("/wss/rate", test_wss_rate);
     return g_test_run();
 }

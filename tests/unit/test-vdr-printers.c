@@ -157,6 +157,18 @@ test_wss(void)
     check_both("wss", print_wss, w);
 }
 
+/* Still rising at the longest period: only the interval's low end is
+ * printed, as a lower bound (the best fit, 629 MiB, is not). */
+static void
+test_wss_open(void)
+{
+    DrWssPoint points[] = { { 1, 14, 14, { 14, 6.80, 29.62 } }, { 2, 11, 22, { 22, 12.33, 40.97 } },
+                            { 4, 11, 44, { 44, 29.23, 69.74 } }, { 8, 9, 72, { 72, 52.45, 106.11 } } };
+    g_autoptr(DrWss) w = dr_wss_fit(points, G_N_ELEMENTS(points), GiB);
+
+    check_both("wss-open", print_wss, w);
+}
+
 static void
 print_compress(FILE *out, gconstpointer data, gboolean json)
 {
@@ -324,6 +336,7 @@ main(int argc, char **argv)
     g_test_add_func("/printers/series", test_series);
     g_test_add_func("/printers/series-vcpus", test_series_vcpus);
     g_test_add_func("/printers/wss", test_wss);
+    g_test_add_func("/printers/wss-open", test_wss_open);
     g_test_add_func("/printers/compress", test_compress);
     g_test_add_func("/printers/advice", test_advice);
     g_test_add_func("/printers/xbzrle", test_xbzrle);
