@@ -426,6 +426,9 @@ explain(DrAdvice *a)
         g_ptr_array_add(r, g_strdup(_("Uncertain: how well whole pages compress was not measured; no gain was counted.")));
     if (chosen->prediction.uncertain & DR_MIG_UNCERTAIN_LINK)
         g_ptr_array_add(r, g_strdup(_("Uncertain: how far multifd runs past the bandwidth limit. QEMU counts a packet once sent, so each 100 ms lets out up to one packet per connection beyond the limit, where the link is faster; the time is taken half-way. The daemon's calibration measures it.")));
+    if (chosen->prediction.uncertain & DR_MIG_UNCERTAIN_WSS)
+        g_ptr_array_add(r, g_strdup_printf(_("Uncertain: the working set was still growing at the longest period measured (%1$.0f s), and the first pass takes longer; what the guest dirties meanwhile is the fitted curve carried past its data."),
+                                           in->wss_span_s));
     if (chosen->prediction.uncertain & DR_MIG_UNCERTAIN_POSTCOPY)
         g_ptr_array_add(r, g_strdup(_("Postcopy: the guest runs on the destination while its pages still arrive, slowed by each fault; if the link fails then, the guest is lost.")));
 

@@ -98,6 +98,8 @@ dr_mig_input_set_wss(DrMigInput *in, const DrWss *wss)
     in->wss_bytes = MAX(0, wss->wss_mib) * 1048576.0;
     in->wss_rate = MAX(0, wss->new_mib_per_s) * 1048576.0;
     in->wss_rate_high = 0;
+    in->wss_span_s = dr_wss_span(wss);
+    in->wss_open = wss->npoints > 0 && !wss->saturated;
     /* Flat already at the shortest period (most of W dirtied in it): the
      * curve cannot tell how fast the set is rewritten, only that it is
      * at least that fast. */
@@ -199,6 +201,8 @@ dr_mig_check(const DrMigInput *in, const DrMigSettings *s, GError **error)
         bad = "wss_rate_high";
     else if (!isfinite(in->wss_rate) || in->wss_rate < 0)
         bad = "wss_rate";
+    else if (!isfinite(in->wss_span_s) || in->wss_span_s < 0)
+        bad = "wss_span_s";
     else if (in->wss_model != DR_WSS_MODEL_SATURATING_LINEAR &&
              in->wss_model != DR_WSS_MODEL_EXPONENTIAL)
         bad = "wss_model";
@@ -608,6 +612,10 @@ dr_mig_predict(const DrMigInput *in, const DrMigSettings *s, DrMigPrediction *ou
     }
     if (xbzrle)
         dr_page_cache_begin_round(cache); /* the model's first pass: nothing cached */
+    /* What the guest dirties over the first pass comes from the curve
+     * past its longest period: a guess where it had not flattened. */
+    if (in->wss_open && in->wss_span_s > 0 && d > in->wss_span_s)
+        out->uncertain |= DR_MIG_UNCERTAIN_WSS;
     t = DR_MIG_SETUP_S + d;
     period_t = d;
     period_xfer = bytes;

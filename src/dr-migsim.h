@@ -151,6 +151,9 @@ typedef struct {
     double wss_rate_high;       /* a high but plausible r: where the curve was
                                  * already flat at its shortest period, r is
                                  * only a lower bound; 0: not known */
+    double wss_span_s;          /* the curve's longest period; 0: not known */
+    gboolean wss_open;          /* the curve had not flattened by then: W
+                                 * is a fit beyond the data */
     double hot_fraction;        /* of the working set: written every round */
     /* density of the working set in each of DR_MIG_PLACEMENT_BINS equal
      * stretches of RAM, 0-1; all 0: not measured (the set is then laid
@@ -195,7 +198,8 @@ typedef struct {
 
 void dr_mig_input_init(DrMigInput *in);
 
-/* Takes the working-set curve (its model, W and r) from @wss. */
+/* Takes the working-set curve (its model, W and r, its span and whether
+ * it flattened) from @wss. */
 void dr_mig_input_set_wss(DrMigInput *in, const DrWss *wss);
 /* Takes the deltas, overflow, hot share, zero pages, the written set's
  * placement and the whole-page codecs' ratios and speeds from @est; a
@@ -224,6 +228,7 @@ typedef enum {
     DR_MIG_UNCERTAIN_ENCODER = 1 << 4,   /* encoder speed not measured */
     DR_MIG_UNCERTAIN_POSTCOPY = 1 << 5,  /* page faults over the link */
     DR_MIG_UNCERTAIN_LINK = 1 << 6,      /* multifd's pace past the limit, uncalibrated */
+    DR_MIG_UNCERTAIN_WSS = 1 << 7,       /* the first pass outlasts an open curve */
 } DrMigUncertainty;
 
 typedef struct {

@@ -58,7 +58,7 @@ static void
 json_prediction(JsonBuilder *b, const DrMigPrediction *p)
 {
     static const char *const unc[] = { "throttle", "placement", "xbzrle", "page_ratio",
-                                       "encoder", "postcopy", "link" };
+                                       "encoder", "postcopy", "link", "wss" };
     json_builder_set_member_name(b, "prediction");
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "converges");

@@ -741,6 +741,43 @@ test_advise_zstd_link_uncertain(void)
     g_assert_false(has_reason(cal, "how far multifd runs past the bandwidth limit"));
 }
 
+/* A curve that had not flattened by its longest period (8 s) says what
+ * the guest dirties over a 26 s first pass only by carrying the fit
+ * past its data: the prediction and the reasons say so.  A flattened
+ * curve, or a first pass within the span, does not. */
+static void
+test_advise_open_curve(void)
+{
+    DrMigInput in;
+    DrAdviceLimits l;
+    DrMigSettings s = settings(DR_MIG_COMPRESSION_NONE, 0);
+    DrMigPrediction p;
+    g_autoptr(DrAdvice) a = NULL;
+    g_autoptr(GError) err = NULL;
+
+    sparse(&in);
+    in.wss_span_s = 8;
+    in.wss_open = TRUE;
+    predict(&in, &s, &p);
+    g_assert_cmpuint(p.uncertain & DR_MIG_UNCERTAIN_WSS, !=, 0);
+    limits(&l);
+    a = advise(&in, &l, ALL_CAPS);
+    g_assert_cmpuint(a->candidates[a->chosen].prediction.uncertain & DR_MIG_UNCERTAIN_WSS, !=, 0);
+    g_assert_true(has_reason(a, "still growing at the longest period measured (8 s)"));
+
+    in.wss_span_s = 30;
+    predict(&in, &s, &p);
+    g_assert_cmpuint(p.uncertain & DR_MIG_UNCERTAIN_WSS, ==, 0);
+    in.wss_span_s = 8;
+    in.wss_open = FALSE;
+    predict(&in, &s, &p);
+    g_assert_cmpuint(p.uncertain & DR_MIG_UNCERTAIN_WSS, ==, 0);
+
+    in.wss_span_s = -1;
+    g_assert_false(dr_mig_predict(&in, &s, &p, &err));
+    g_assert_nonnull(strstr(err->message, "wss_span_s"));
+}
+
 /* A 32 MiB set rewritten 6 times a second looks flat already at 1 s: the
  * curve's rate is only a lower bound.  A cache half the set's size would
  * converge at that rate, but not at a faster one: it is not chosen. */
@@ -817,6 +854,7 @@ main(int argc, char **argv)
     g_test_add_func("/advice/scattered", test_advise_scattered_set);
     g_test_add_func("/advice/dirty-limit", test_advise_dirty_limit_not_chosen);
     g_test_add_func("/advice/unresolved-rate", test_advise_unresolved_rate);
+    g_test_add_func("/advice/open-curve", test_advise_open_curve);
     g_test_add_func("/advice/zstd-link-uncertain", test_advise_zstd_link_uncertain);
     g_test_add_func("/advice/limits-from-policy", test_limits_from_policy);
     return g_test_run();
