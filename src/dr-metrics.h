@@ -24,6 +24,8 @@ typedef struct {
     double dirty_rate_low;      /* its 95% interval */
     double dirty_rate_high;
     double wss_bytes;           /* working set */
+    double wss_low_bytes;       /* its 95% interval */
+    double wss_high_bytes;
     double measured_at;         /* Unix time of the last measurement */
     gboolean have_advice;
     gboolean advice_converges;

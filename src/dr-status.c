@@ -211,6 +211,8 @@ dr_status_set_measurement(const char *old, const DrStatusMeasurement *m)
     set_double(meas, "dirty-rate-low", m->dirty_rate_low, "%.0f");
     set_double(meas, "dirty-rate-high", m->dirty_rate_high, "%.0f");
     set_double(meas, "working-set", m->wss_bytes, "%.0f");
+    set_double(meas, "working-set-low", m->wss_low_bytes, "%.0f");
+    set_double(meas, "working-set-high", m->wss_high_bytes, "%.0f");
     if (m->wss_model)
         xmlSetProp(meas, (const xmlChar *)"model", (const xmlChar *)m->wss_model);
     set_double(meas, "xbzrle-ratio", m->xbzrle_ratio, "%.2f");

@@ -19,7 +19,8 @@
  * adds, first, its latest measurement and the advice made from it:
  *
  *     <measurement time="..." dirty-rate="8388608" dirty-rate-low="..."
- *                  dirty-rate-high="..." working-set="..." model="exponential"
+ *                  dirty-rate-high="..." working-set="..." working-set-low="..."
+ *                  working-set-high="..." model="exponential"
  *                  xbzrle-ratio="6.2" changed="0.31">
  *       <advice plan="xbzrle 256MiB" bandwidth="41943040" converges="yes"
  *               total-ms="15600" downtime-ms="20" bytes="648904035" rounds="5"/>
@@ -69,6 +70,8 @@ typedef struct {
     double dirty_rate_low;    /* its 95% interval */
     double dirty_rate_high;
     double wss_bytes;         /* the writable working set */
+    double wss_low_bytes;     /* its 95% interval; the high end is RAM */
+    double wss_high_bytes;    /* where the curve did not flatten */
     const char *wss_model;    /* dr_wss_model_to_string() */
     double xbzrle_ratio;      /* page bytes / XBZRLE bytes */
     double changed;           /* share of sampled pages that changed */

@@ -284,6 +284,8 @@ metrics_publish(VddDaemon *d)
         m.dirty_rate_low = dd->have_meas ? dd->meas.dirty_rate_low : NAN;
         m.dirty_rate_high = dd->have_meas ? dd->meas.dirty_rate_high : NAN;
         m.wss_bytes = dd->have_meas ? dd->meas.wss_bytes : NAN;
+        m.wss_low_bytes = dd->have_meas ? dd->meas.wss_low_bytes : NAN;
+        m.wss_high_bytes = dd->have_meas ? dd->meas.wss_high_bytes : NAN;
         m.measured_at = dd->have_meas ? (double)g_date_time_to_unix(dd->meas.time) : NAN;
         m.have_advice = dd->have_meas && dd->plan;
         m.advice_converges = dd->meas.predicted.converges;
@@ -580,6 +582,8 @@ dom_take_result(Dom *dd, DrAdvisorResult *r)
         m->dirty_rate_high = rate.high * MIB;
     }
     m->wss_bytes = w ? w->wss_mib * MIB : NAN;
+    m->wss_low_bytes = w ? w->wss_low_mib * MIB : NAN;
+    m->wss_high_bytes = w ? w->wss_high_mib * MIB : NAN;
     m->wss_model = w ? dr_wss_model_to_string(w->model) : NULL;
     m->xbzrle_ratio = r->compress && r->compress->encoding_rate > 0 ? r->compress->encoding_rate : NAN;
     m->changed = r->compress && r->compress->observations ?

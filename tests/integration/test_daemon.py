@@ -104,7 +104,9 @@ def test_daemon_publishes_serves_and_survives(testbed, daemon_guest, vdr, free_p
         # the interval says how much it could be.
         assert 0 <= low <= rate <= high and high > 0, xml
         wss = float(re.search(r'working-set="([0-9.]+)"', xml).group(1))
-        assert wss > 0, xml
+        wss_low = float(re.search(r'working-set-low="([0-9.]+)"', xml).group(1))
+        wss_high = float(re.search(r'working-set-high="([0-9.]+)"', xml).group(1))
+        assert 0 <= wss_low <= wss <= wss_high and wss > 0, xml
         # The grammar holds what the daemon wrote.
         with tempfile.NamedTemporaryFile("w", suffix=".xml") as f:
             f.write(xml.replace("<status", f'<status xmlns="{STATUS_NS}"', 1)
@@ -127,6 +129,8 @@ def test_daemon_publishes_serves_and_survives(testbed, daemon_guest, vdr, free_p
         assert 0 <= one("dirty_rate_low_bytes_per_second") <= one("dirty_rate_bytes_per_second") \
             <= one("dirty_rate_high_bytes_per_second"), mine
         assert one("working_set_bytes") > 0 and one("advice_converges") in (0, 1), mine
+        assert one("working_set_low_bytes") <= one("working_set_bytes") \
+            <= one("working_set_high_bytes"), mine
         for (n, _), _v in mine.items():
             base = re.sub(r"_(sum|count|bucket)$", "", n)
             assert n in typed or base in typed, f"{n} has no TYPE line"

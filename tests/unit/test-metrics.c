@@ -129,6 +129,8 @@ test_format(void)
     d[0].dirty_rate_low = 99614720;
     d[0].dirty_rate_high = 110100480;
     d[0].wss_bytes = 268435456;
+    d[0].wss_low_bytes = 250000000;
+    d[0].wss_high_bytes = 290000000;
     d[0].measured_at = 1795000000;
     d[0].have_advice = TRUE;
     d[0].advice_converges = TRUE;
@@ -144,7 +146,7 @@ test_format(void)
     d[1].name = odd;
     d[1].uuid = "5f1a6b1e-0000-4000-8000-000000000002";
     d[1].dirty_rate = d[1].dirty_rate_low = d[1].dirty_rate_high = NAN;
-    d[1].wss_bytes = d[1].measured_at = NAN;
+    d[1].wss_bytes = d[1].wss_low_bytes = d[1].wss_high_bytes = d[1].measured_at = NAN;
     d[1].last_total_s = d[1].last_predicted_s = NAN;
     d[1].migrations_failed = 1;
 
@@ -154,6 +156,10 @@ test_format(void)
                       ==, 104857600);
     g_assert_cmpfloat(find(samples, "virt_dirtyrate_advice_predicted_seconds", "guest-1")->value,
                       ==, 16.8);
+    g_assert_cmpfloat(find(samples, "virt_dirtyrate_working_set_low_bytes", "guest-1")->value,
+                      ==, 250000000);
+    g_assert_cmpfloat(find(samples, "virt_dirtyrate_working_set_high_bytes", "guest-1")->value,
+                      ==, 290000000);
     g_assert_cmpfloat(find(samples, "virt_dirtyrate_migration_xbzrle_cache_miss_ratio", "guest-1")->value,
                       ==, 0.75);
     g_assert_cmpfloat(find(samples, "virt_dirtyrate_migrating", "guest-1")->value, ==, 1);
@@ -163,6 +169,7 @@ test_format(void)
     g_assert_cmpfloat(find(samples, "virt_dirtyrate_migrating", odd)->value, ==, 0);
     g_assert_null(find(samples, "virt_dirtyrate_dirty_rate_bytes_per_second", odd));
     g_assert_null(find(samples, "virt_dirtyrate_advice_converges", odd));
+    g_assert_null(find(samples, "virt_dirtyrate_working_set_low_bytes", odd));
     g_assert_null(find(samples, "virt_dirtyrate_migration_remaining_bytes", odd));
     g_assert_cmpstr(find(samples, "virt_dirtyrate_migrating", odd)->uuid, ==,
                     "5f1a6b1e-0000-4000-8000-000000000002");

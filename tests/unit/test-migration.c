@@ -285,7 +285,7 @@ test_status_measurement(void)
     me.dirty_rate = 8388608;
     me.dirty_rate_low = 7000000.4;
     me.dirty_rate_high = 9000000;
-    me.wss_bytes = NAN;
+    me.wss_bytes = me.wss_low_bytes = me.wss_high_bytes = NAN;
     me.wss_model = NULL;
     me.xbzrle_ratio = 6.25;
     me.changed = NAN;
@@ -344,11 +344,14 @@ test_status_measurement(void)
     me.plan = NULL;
     me.dirty_rate = 1;
     me.wss_bytes = 2e6;
+    me.wss_low_bytes = 1.5e6;
+    me.wss_high_bytes = 1073741824;
     me.wss_model = "exponential";
     xml3 = dr_status_set_measurement(xml2, &me);
     g_assert_null(strstr(xml3, "8388608"));
     g_assert_null(strstr(xml3, "<advice"));
-    g_assert_nonnull(strstr(xml3, "working-set=\"2000000\" model=\"exponential\""));
+    g_assert_nonnull(strstr(xml3, "working-set=\"2000000\" working-set-low=\"1500000\" "
+                                  "working-set-high=\"1073741824\" model=\"exponential\""));
     g_assert_nonnull(strstr(xml3, "outcome=\"failed\""));
     assert_status_valid(xml3);
 
