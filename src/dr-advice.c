@@ -270,6 +270,24 @@ build_grid(Grid *g, unsigned int caps, GError **error)
     return TRUE;
 }
 
+/* Between two near-tied settings that ask as much: the one that takes
+ * less of the source host's memory, then clearly less of its CPU (zstd
+ * against zlib: their times are within noise of each other, their CPU
+ * costs are not), then the faster. */
+static gboolean
+less_host(const DrAdviceCandidate *a, const DrAdviceCandidate *b)
+{
+    const DrMigPrediction *pa = &a->prediction, *pb = &b->prediction;
+
+    if (pa->source_memory != pb->source_memory)
+        return pa->source_memory < pb->source_memory;
+    if (pa->source_cpu_s * DR_ADVICE_CPU_SLACK < pb->source_cpu_s)
+        return TRUE;
+    if (pb->source_cpu_s * DR_ADVICE_CPU_SLACK < pa->source_cpu_s)
+        return FALSE;
+    return a->rank_s < b->rank_s;
+}
+
 static size_t
 choose(const DrAdviceCandidate *c, size_t n, gboolean *converges)
 {
@@ -306,9 +324,7 @@ choose(const DrAdviceCandidate *c, size_t n, gboolean *converges)
             }
             r = cost_rank(&c[i].settings);
             rb = cost_rank(&c[best].settings);
-            if (r < rb || (r == rb && (p->source_memory < c[best].prediction.source_memory ||
-                                       (p->source_memory == c[best].prediction.source_memory &&
-                                        c[i].rank_s < c[best].rank_s))))
+            if (r < rb || (r == rb && less_host(&c[i], &c[best])))
                 best = i;
         }
         return best;

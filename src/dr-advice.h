@@ -47,6 +47,9 @@ typedef struct {
 /* A setting this much slower than the fastest may still be picked when
  * it asks less. */
 #define DR_ADVICE_SLACK 1.10
+/* Between such settings, one that costs the host this many times less
+ * CPU is picked before a faster one. */
+#define DR_ADVICE_CPU_SLACK 1.25
 
 /**
  * dr_advice_limits_from_policy:

@@ -778,6 +778,57 @@ test_advise_open_curve(void)
     g_assert_nonnull(strstr(err->message, "wss_span_s"));
 }
 
+/* zstd and zlib within noise of each other in time: the one that costs
+ * the host clearly less CPU is picked, whichever is a little faster, so
+ * the advice does not flip between them from one measurement to the
+ * next. */
+static void
+test_advise_codec_near_tie(void)
+{
+    DrMigInput in;
+    DrAdviceLimits l;
+    g_autoptr(DrAdvice) a = NULL;
+    g_autoptr(DrAdvice) b = NULL;
+    g_autoptr(DrAdvice) c = NULL;
+    const DrAdviceCandidate *zs = NULL, *zl = NULL;
+
+    guest(&in);
+    in.page_codec_speed[DR_PAGE_CODEC_ZSTD] = 1e9;
+    in.page_codec_speed[DR_PAGE_CODEC_ZLIB] = 5e8;
+    in.page_ratio_first[DR_PAGE_CODEC_ZSTD] = 4.0;
+    in.page_ratio_first[DR_PAGE_CODEC_ZLIB] = 4.2;
+    in.link_factor[DR_MIG_LINK_CLASS_MULTIFD_COMPRESSED] = 1;
+    limits(&l);
+    a = advise(&in, &l, ALL_CAPS | DR_MIG_CAP_MULTIFD_ZSTD | DR_MIG_CAP_MULTIFD_ZLIB);
+    for (size_t i = 0; i < a->ncandidates; i++) {
+        const DrAdviceCandidate *d = &a->candidates[i];
+        if (d->settings.parallel == chosen(a)->parallel && !d->settings.auto_converge &&
+            d->settings.compression == DR_MIG_COMPRESSION_ZSTD)
+            zs = d;
+        if (d->settings.parallel == chosen(a)->parallel && !d->settings.auto_converge &&
+            d->settings.compression == DR_MIG_COMPRESSION_ZLIB)
+            zl = d;
+    }
+    g_assert_nonnull(zs);
+    g_assert_nonnull(zl);
+    /* zlib is the faster, by less than the slack; zstd the cheaper. */
+    g_assert_cmpfloat(zl->rank_s, <, zs->rank_s);
+    g_assert_cmpfloat(zs->rank_s, <, zl->rank_s * DR_ADVICE_SLACK);
+    g_assert_cmpfloat(zs->prediction.source_cpu_s * DR_ADVICE_CPU_SLACK, <, zl->prediction.source_cpu_s);
+    g_assert_cmpint(chosen(a)->compression, ==, DR_MIG_COMPRESSION_ZSTD);
+
+    /* The other way round, zlib. */
+    in.page_codec_speed[DR_PAGE_CODEC_ZSTD] = 5e8;
+    in.page_codec_speed[DR_PAGE_CODEC_ZLIB] = 1e9;
+    b = advise(&in, &l, ALL_CAPS | DR_MIG_CAP_MULTIFD_ZSTD | DR_MIG_CAP_MULTIFD_ZLIB);
+    g_assert_cmpint(chosen(b)->compression, ==, DR_MIG_COMPRESSION_ZLIB);
+
+    /* As cheap as each other: the faster. */
+    in.page_codec_speed[DR_PAGE_CODEC_ZSTD] = 1e9;
+    c = advise(&in, &l, ALL_CAPS | DR_MIG_CAP_MULTIFD_ZSTD | DR_MIG_CAP_MULTIFD_ZLIB);
+    g_assert_cmpint(chosen(c)->compression, ==, DR_MIG_COMPRESSION_ZLIB);
+}
+
 /* A 32 MiB set rewritten 6 times a second looks flat already at 1 s: the
  * curve's rate is only a lower bound.  A cache half the set's size would
  * converge at that rate, but not at a faster one: it is not chosen. */
@@ -855,6 +906,7 @@ main(int argc, char **argv)
     g_test_add_func("/advice/dirty-limit", test_advise_dirty_limit_not_chosen);
     g_test_add_func("/advice/unresolved-rate", test_advise_unresolved_rate);
     g_test_add_func("/advice/open-curve", test_advise_open_curve);
+    g_test_add_func("/advice/codec-near-tie", test_advise_codec_near_tie);
     g_test_add_func("/advice/zstd-link-uncertain", test_advise_zstd_link_uncertain);
     g_test_add_func("/advice/limits-from-policy", test_limits_from_policy);
     return g_test_run();
