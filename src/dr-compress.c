@@ -363,8 +363,8 @@ dr_compress_estimate(virDomainPtr dom, const DrCompressParams *params,
             if (g_cancellable_set_error_if_cancelled(cancellable, error))
                 return NULL;
             if (virDomainMemoryPeek(dom, addr[i], PAGE, page, VIR_MEMORY_PHYSICAL) < 0) {
-                g_debug("virDomainMemoryPeek(%s, 0x%" G_GINT64_MODIFIER "x) failed",
-                        virDomainGetName(dom), (guint64)addr[i]);
+                /* No libvirt call before the error is taken: each one
+                 * clears libvirt's last error (virDomainGetName too). */
                 g_autofree char *what = g_strdup_printf(_("its memory at 0x%1$" G_GINT64_MODIFIER "x was read"),
                                                         addr[i]);
                 dr_error_set_libvirt_domain(error, dom, what);

@@ -21,14 +21,27 @@ dr_error_libvirt_last(int *code)
     return g_strdup(err && err->message ? err->message : _("unknown libvirt error"));
 }
 
+/* How long a failed call waits for libvirt to mark a dying domain
+ * inactive: its QEMU is gone (our call failed on it) before libvirt has
+ * finished stopping it, and on a busy host that took over a second. */
+#define GONE_WAIT_US (3 * G_USEC_PER_SEC)
+#define GONE_POLL_US (100 * 1000)
+
 void
 dr_error_set_libvirt_domain(GError **error, virDomainPtr dom, const char *while_doing)
 {
     int code;
     g_autofree char *msg = dr_error_libvirt_last(&code);
+    gboolean gone = code == VIR_ERR_NO_DOMAIN || code == VIR_ERR_OPERATION_INVALID;
 
-    if (code == VIR_ERR_NO_DOMAIN || code == VIR_ERR_OPERATION_INVALID ||
-        virDomainIsActive(dom) != 1)
+    if (!gone && code != VIR_ERR_NO_SUPPORT && code != VIR_ERR_INVALID_ARG) {
+        gint64 until = g_get_monotonic_time() + GONE_WAIT_US;
+        int active;
+        while ((active = virDomainIsActive(dom)) == 1 && g_get_monotonic_time() < until)
+            g_usleep(GONE_POLL_US);
+        gone = active != 1;
+    }
+    if (gone)
         g_set_error(error, DR_ERROR, DR_ERROR_NO_DOMAIN,
                     _("Domain '%1$s' stopped or went away while %2$s: %3$s"),
                     virDomainGetName(dom), while_doing, msg);

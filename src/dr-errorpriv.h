@@ -30,7 +30,10 @@ char *dr_error_libvirt_last(int *code);
  *
  * Sets @error from libvirt's last error for a call on @dom: a domain
  * that is gone or not running is DR_ERROR_NO_DOMAIN, an unsupported
- * call DR_ERROR_UNSUPPORTED, anything else DR_ERROR_LIBVIRT.
+ * call DR_ERROR_UNSUPPORTED, anything else DR_ERROR_LIBVIRT.  Call it
+ * straight after the failed call: any libvirt call in between, even
+ * virDomainGetName(), clears the last error.  Where the error does not
+ * say, it waits up to 3 s for libvirt to mark a dying domain inactive.
  */
 void dr_error_set_libvirt_domain(GError **error, virDomainPtr dom, const char *while_doing);
 
