@@ -130,6 +130,15 @@ vdr_advice_inputs_json(JsonBuilder *b, const DrAdvisorResult *r)
     json_builder_add_string_value(b, dr_wss_model_to_string(in->wss_model));
     vdr_json_add_double(b, "wss_bytes", in->wss_bytes);
     vdr_json_add_double(b, "wss_rate_bytes_per_s", in->wss_rate);
+    vdr_json_add_double(b, "wss_bytes_high", in->wss_bytes_high);
+    vdr_json_add_double(b, "wss_span_s", in->wss_span_s);
+    json_builder_set_member_name(b, "wss_open");
+    json_builder_add_boolean_value(b, in->wss_open);
+    json_builder_set_member_name(b, "placement");
+    json_builder_begin_array(b);
+    for (size_t i = 0; i < DR_MIG_PLACEMENT_BINS; i++)
+        json_builder_add_double_value(b, in->placement[i]);
+    json_builder_end_array(b);
     vdr_json_add_double(b, "zero_fraction", in->zero_fraction);
     vdr_json_add_double(b, "hot_fraction", in->hot_fraction);
     vdr_json_add_double(b, "xbzrle_mean_delta_bytes", in->xbzrle_encoded);
