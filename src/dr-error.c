@@ -35,11 +35,14 @@ dr_error_set_libvirt_domain(GError **error, virDomainPtr dom, const char *while_
     gboolean gone = code == VIR_ERR_NO_DOMAIN || code == VIR_ERR_OPERATION_INVALID;
 
     if (!gone && code != VIR_ERR_NO_SUPPORT && code != VIR_ERR_INVALID_ARG) {
-        gint64 until = g_get_monotonic_time() + GONE_WAIT_US;
+        gint64 t0 = g_get_monotonic_time(), until = t0 + GONE_WAIT_US;
         int active;
         while ((active = virDomainIsActive(dom)) == 1 && g_get_monotonic_time() < until)
             g_usleep(GONE_POLL_US);
         gone = active != 1;
+        g_debug("libvirt error %d while %s; after %.1f s the domain is %s",
+                code, while_doing, (double)(g_get_monotonic_time() - t0) / 1e6,
+                active == 1 ? "still active" : active == 0 ? "inactive" : "unknown");
     }
     if (gone)
         g_set_error(error, DR_ERROR, DR_ERROR_NO_DOMAIN,

@@ -476,6 +476,20 @@ chosen(const DrAdvice *a)
     return &a->candidates[a->chosen].settings;
 }
 
+/* @a's candidate with @parallel connections and @compression, without
+ * auto-converge or postcopy; NULL if there is none. */
+static const DrAdviceCandidate *
+candidate(const DrAdvice *a, unsigned int parallel, DrMigCompression compression)
+{
+    for (size_t i = 0; i < a->ncandidates; i++) {
+        const DrMigSettings *s = &a->candidates[i].settings;
+        if (s->parallel == parallel && s->compression == compression &&
+            !s->auto_converge && !s->postcopy)
+            return &a->candidates[i];
+    }
+    return NULL;
+}
+
 /* Whether one of @a's reasons contains @needle. */
 static gboolean
 has_reason(const DrAdvice *a, const char *needle)
@@ -521,10 +535,7 @@ test_advise_multifd_pace_not_chosen(void)
     limits(&l);
     a = advise(&in, &l, ALL_CAPS);
     g_assert_cmpuint(chosen(a)->parallel, ==, 0);
-    for (size_t i = 0; i < a->ncandidates; i++) {
-        if (a->candidates[i].settings.parallel == 2 && !a->candidates[i].settings.auto_converge)
-            m = &a->candidates[i];
-    }
+    m = candidate(a, 2, DR_MIG_COMPRESSION_NONE);
     g_assert_nonnull(m);
     g_assert_cmpfloat(m->prediction.total_s, <, a->candidates[a->chosen].prediction.total_s / 1.1);
     g_assert_cmpfloat_with_epsilon(m->rank_s, a->candidates[a->chosen].prediction.total_s, 1e-9);
@@ -790,7 +801,7 @@ test_advise_codec_near_tie(void)
     g_autoptr(DrAdvice) a = NULL;
     g_autoptr(DrAdvice) b = NULL;
     g_autoptr(DrAdvice) c = NULL;
-    const DrAdviceCandidate *zs = NULL, *zl = NULL;
+    const DrAdviceCandidate *zs, *zl;
 
     guest(&in);
     in.page_codec_speed[DR_PAGE_CODEC_ZSTD] = 1e9;
@@ -800,15 +811,8 @@ test_advise_codec_near_tie(void)
     in.link_factor[DR_MIG_LINK_CLASS_MULTIFD_COMPRESSED] = 1;
     limits(&l);
     a = advise(&in, &l, ALL_CAPS | DR_MIG_CAP_MULTIFD_ZSTD | DR_MIG_CAP_MULTIFD_ZLIB);
-    for (size_t i = 0; i < a->ncandidates; i++) {
-        const DrAdviceCandidate *d = &a->candidates[i];
-        if (d->settings.parallel == chosen(a)->parallel && !d->settings.auto_converge &&
-            d->settings.compression == DR_MIG_COMPRESSION_ZSTD)
-            zs = d;
-        if (d->settings.parallel == chosen(a)->parallel && !d->settings.auto_converge &&
-            d->settings.compression == DR_MIG_COMPRESSION_ZLIB)
-            zl = d;
-    }
+    zs = candidate(a, chosen(a)->parallel, DR_MIG_COMPRESSION_ZSTD);
+    zl = candidate(a, chosen(a)->parallel, DR_MIG_COMPRESSION_ZLIB);
     g_assert_nonnull(zs);
     g_assert_nonnull(zl);
     /* zlib is the faster, by less than the slack; zstd the cheaper. */
