@@ -436,6 +436,8 @@ explain(DrAdvice *a)
                                                n, o));
         }
     }
+    if (a->caps & DR_MIG_CAP_TCG_LOSES_STORES)
+        g_ptr_array_add(r, g_strdup(_("Warning: the guest runs under TCG on a QEMU older than 9.0, which can lose the guest's writes during a live migration (a QEMU bug, fixed by commit 03bfc2188f); the guest may crash on arrival. Upgrade QEMU, or migrate with the guest paused.")));
     if (chosen->prediction.uncertain & DR_MIG_UNCERTAIN_PLACEMENT)
         g_ptr_array_add(r, g_strdup(_("Uncertain: where the working set lies in RAM was not measured; it was taken to be one piece, which QEMU's cache holds best.")));
     if (chosen->prediction.uncertain & DR_MIG_UNCERTAIN_PAGE_RATIO)

@@ -53,6 +53,11 @@ typedef enum {
      * it, at its size on the wire.  Older ones count its pages' raw size
      * when it is queued (DrMigMultifdAccounting). */
     DR_MIG_CAP_MULTIFD_COUNTS_SENT = 1 << 7,
+    /* Not a feature but a hazard: the domain runs under TCG on a source
+     * QEMU older than 9.0, which loses guest stores during a multi-pass
+     * migration (its dirty-bitmap sync leaves the TCG TLB stale; fixed by
+     * QEMU commit 03bfc2188f).  The guest may crash on arrival. */
+    DR_MIG_CAP_TCG_LOSES_STORES = 1 << 8,
 } DrMigCaps;
 
 typedef enum {

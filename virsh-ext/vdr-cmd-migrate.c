@@ -472,6 +472,11 @@ cmd_migrate(VdrControl *ctl, const VdrCmd *cmd, GError **error)
         return TRUE;
     }
 
+    /* The advice's reasons say it too, but a migration prints only its plan. */
+    if (r->advice->caps & DR_MIG_CAP_TCG_LOSES_STORES)
+        fprintf(ctl->err, "%s\n",
+                _("warning: this QEMU (< 9.0) can lose the guest's writes during a live migration under TCG (QEMU commit 03bfc2188f fixes it); the guest may crash on arrival"));
+
     if (!json) {
         g_autofree char *plan = dr_advice_settings_describe(&c->settings);
         fprintf(ctl->out, _("Plan: %1$s; predicted: %2$s in %3$.1f s with %4$.0f ms downtime\n"),

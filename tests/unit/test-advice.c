@@ -518,6 +518,26 @@ test_advise_idle(void)
     g_assert_cmpuint(chosen(a)->parallel, ==, 0);
 }
 
+/* The TCG hazard changes no choice, and the reasons warn of it. */
+static void
+test_advise_tcg_warning(void)
+{
+    DrMigInput in;
+    DrAdviceLimits l;
+    g_autoptr(DrAdvice) a = NULL;
+    g_autoptr(DrAdvice) b = NULL;
+
+    guest(&in);
+    limits(&l);
+    a = advise(&in, &l, ALL_CAPS);
+    b = advise(&in, &l, ALL_CAPS | DR_MIG_CAP_TCG_LOSES_STORES);
+    g_assert_false(has_reason(a, "under TCG"));
+    g_assert_true(has_reason(b, "Warning: the guest runs under TCG on a QEMU older than 9.0"));
+    g_assert_cmpuint(a->chosen, ==, b->chosen);
+    g_assert_cmpfloat(a->candidates[a->chosen].prediction.total_s, ==,
+                      b->candidates[b->chosen].prediction.total_s);
+}
+
 /* On a QEMU that counts multifd packets once sent, multifd is predicted
  * past a 40 MiB/s limit (12% for 2 connections), which the link may
  * not give: the choice compares it at the limit, where it is no faster
@@ -899,6 +919,7 @@ main(int argc, char **argv)
     g_test_add_func("/migsim/throttle-paced", test_throttle_paced_guest);
     g_test_add_func("/migsim/check", test_check_refuses);
     g_test_add_func("/advice/idle", test_advise_idle);
+    g_test_add_func("/advice/tcg-warning", test_advise_tcg_warning);
     g_test_add_func("/advice/multifd-pace-not-chosen", test_advise_multifd_pace_not_chosen);
     g_test_add_func("/advice/sparse", test_advise_sparse);
     g_test_add_func("/advice/dense", test_advise_dense);

@@ -125,6 +125,45 @@ test_caps(void)
                      DR_MIG_CAP_DIRTY_LIMIT, ==, 0);
 }
 
+static gboolean
+notes_have(char **notes, const char *prefix)
+{
+    for (char **l = notes; l && *l; l++)
+        if (g_str_has_prefix(*l, prefix))
+            return TRUE;
+    return FALSE;
+}
+
+/* TCG on a source QEMU before 9.0 loses guest stores in a migration: the
+ * hazard is flagged and noted; KVM, and TCG on 9.0, are not flagged. */
+static void
+test_caps_tcg(void)
+{
+    DrMigCapsEnd deb12 = { V(9, 0, 0), V(7, 2, 0) };
+    DrMigCapsEnd deb13 = { V(11, 3, 0), V(10, 0, 13) };
+    DrMigCapsEnd fixed = { V(10, 0, 0), V(9, 0, 0) };
+    const char *tcg = "<domain type='qemu'><name>g</name></domain>";
+    const char *kvm = "<domain type='kvm'><name>g</name></domain>";
+    g_auto(GStrv) n12 = NULL;
+    g_auto(GStrv) n13 = NULL;
+    g_auto(GStrv) nkvm = NULL;
+
+    g_assert_cmpuint(dr_mig_caps_compute(&deb12, &deb13, tcg, &n12) &
+                     DR_MIG_CAP_TCG_LOSES_STORES, !=, 0);
+    g_assert_true(notes_have(n12, "TCG: the source's QEMU (< 9.0) can lose"));
+    /* The source's sync is at fault, whatever the destination runs. */
+    g_assert_cmpuint(dr_mig_caps_compute(&deb13, &deb12, tcg, &n13) &
+                     DR_MIG_CAP_TCG_LOSES_STORES, ==, 0);
+    g_assert_true(notes_have(n13, "TCG: the source's QEMU (>= 9.0) has the fix"));
+    g_assert_cmpuint(dr_mig_caps_compute(&fixed, NULL, tcg, NULL) &
+                     DR_MIG_CAP_TCG_LOSES_STORES, ==, 0);
+    g_assert_cmpuint(dr_mig_caps_compute(&deb12, &deb12, kvm, &nkvm) &
+                     DR_MIG_CAP_TCG_LOSES_STORES, ==, 0);
+    g_assert_false(notes_have(nkvm, "TCG:"));
+    g_assert_cmpuint(dr_mig_caps_compute(&deb12, &deb12, NULL, NULL) &
+                     DR_MIG_CAP_TCG_LOSES_STORES, ==, 0);
+}
+
 static void G_GNUC_PRINTF(2, 3)
 quiet_error(void *ctx, const char *msg, ...)
 {
@@ -457,6 +496,7 @@ main(int argc, char **argv)
     g_test_add_func("/migparams/per-plan", test_params_per_plan);
     g_test_add_func("/migparams/zero-bandwidth", test_params_refuse_zero_bandwidth);
     g_test_add_func("/migcaps/versions", test_caps);
+    g_test_add_func("/migcaps/tcg-lost-stores", test_caps_tcg);
     g_test_add_func("/status/history", test_status_history);
     g_test_add_func("/status/measurement", test_status_measurement);
     g_test_add_func("/status/read-advice", test_status_read_advice);
