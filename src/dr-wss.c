@@ -126,6 +126,14 @@ dr_wss_fit(const DrWssPoint *points, size_t n, uint64_t ram_bytes)
     }
     wss->wss_low_mib = MIN(wgrid[low], wss->wss_mib);
     wss->wss_high_mib = MAX(wgrid[high], wss->wss_mib);
+    /* Nor is W below what a period was measured to dirty: each point's
+     * own low end (a one-sided 97.5% bound) holds for W too, and the
+     * profile's can lie below it where a curve is open, the rate
+     * making up for a small W at the other points. */
+    for (size_t i = 0; i < n; i++) {
+        if (points[i].dirtied.high > points[i].dirtied.low)
+            wss->wss_low_mib = MAX(wss->wss_low_mib, MIN(points[i].dirtied.low, wss->wss_mib));
+    }
     /* Flattened: the longest period would have dirtied well over W at
      * the initial rate, and the data rule out a set as large as RAM. */
     wss->saturated = wss->new_mib_per_s * dr_wss_span(wss) > 1.5 * wss->wss_mib &&
