@@ -156,6 +156,7 @@ dr_mig_caps_probe(virDomainPtr dom, virConnectPtr dest, unsigned int *caps, char
 {
     DrMigCapsEnd src, dst;
     g_autofree char *xml = NULL;
+    g_autofree char *other = NULL;
 
     if (!read_end(virDomainGetConnect(dom), _("source"), &src, error))
         return FALSE;
@@ -163,5 +164,10 @@ dr_mig_caps_probe(virDomainPtr dom, virConnectPtr dest, unsigned int *caps, char
         return FALSE;
     xml = virDomainGetXMLDesc(dom, 0);
     *caps = dr_mig_caps_compute(&src, dest ? &dst : NULL, xml, notes);
+    other = dest ? g_strdup_printf("libvirt %lu QEMU %lu", dst.lib_version, dst.hv_version)
+                 : g_strdup("not checked");
+    g_debug("migration capabilities 0x%x (source libvirt %lu QEMU %lu, destination %s)%s", *caps,
+            src.lib_version, src.hv_version, other,
+            (*caps & DR_MIG_CAP_TCG_LOSES_STORES) ? "; TCG on a QEMU that loses stores in a migration" : "");
     return TRUE;
 }
