@@ -49,6 +49,10 @@ def _guests_of_this_test(request, testbed):
     yield
 
 
+# "node id: evidence" of each test whose guest was lost to QEMU's TCG bug.
+_LOST = []
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """A test whose guest was lost to QEMU 7.2's TCG migration bug (see
@@ -70,9 +74,6 @@ def pytest_runtest_makereport(item, call):
             rep.sections.append((drtestbed.LOST_TO_TCG_BUG, why))
             _LOST.append(f"{item.nodeid}: {why}")
             return
-
-
-_LOST = []
 
 
 def pytest_terminal_summary(terminalreporter):

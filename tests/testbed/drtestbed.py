@@ -54,7 +54,7 @@ GUEST_PREFIX = "drtest-"
 # aligns RAM to 1 MiB, so the correct slow path is never taken.  With
 # page-table isolation the kernel's mappings are not global and every
 # return to user space reloads CR3, which flushes the TCG TLB: the window
-# shrinks to a scheduler tick and the guest survives.  The qemu64 model
+# shrinks to a scheduler tick and nearly every guest survives.  The qemu64 model
 # is an AMD CPU, where PTI is off unless asked for.
 #
 # pti=on narrows the window but does not close it: about one migration in
