@@ -306,3 +306,15 @@ dr_guest_mem_page_address(const DrGuestMem *mem, uint64_t index)
     }
     g_return_val_if_reached(0);
 }
+
+uint64_t
+dr_guest_mem_contiguous_pages(const DrGuestMem *mem, uint64_t index, uint64_t max)
+{
+    for (size_t i = 0; i < mem->nranges; i++) {
+        uint64_t n = mem->ranges[i].size / DR_GUEST_PAGE_SIZE;
+        if (index < n)
+            return MIN(max, n - index);
+        index -= n;
+    }
+    return 0;
+}

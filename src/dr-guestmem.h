@@ -52,4 +52,10 @@ const DrGuestMemRange *dr_guest_mem_ranges(const DrGuestMem *mem, size_t *nrange
  * below dr_guest_mem_pages()). */
 uint64_t dr_guest_mem_page_address(const DrGuestMem *mem, uint64_t index);
 
+/* How many of the pages from the @index'th on, at most @max, lie one
+ * after another in guest-physical space with no hole between them: a
+ * read of that many pages from its address reads RAM only.  0 when
+ * @index is past the end. */
+uint64_t dr_guest_mem_contiguous_pages(const DrGuestMem *mem, uint64_t index, uint64_t max);
+
 G_END_DECLS

@@ -121,6 +121,34 @@ test_page_address(void)
     g_assert_cmphex(dr_guest_mem_page_address(mem, 0xA0), ==, 0x100000);
 }
 
+/* A run of neighbouring pages stops at a hole: the last page below
+ * 640 KiB, the last below the PCI hole, and past the end. */
+static void
+test_contiguous_pages(void)
+{
+    g_autofree char *xml = xml_for("x86_64", "pc-i440fx-7.2", 4 * GiB, 4 * GiB, NULL);
+    g_autoptr(DrGuestMem) mem = dr_guest_mem_new_from_xml(xml, NULL);
+    uint64_t pages = dr_guest_mem_pages(mem);
+    uint64_t below_pci = 0x9F + 1 + (3 * GiB - 0x100000) / DR_GUEST_PAGE_SIZE;
+
+    g_assert_cmpuint(dr_guest_mem_contiguous_pages(mem, 0, 16), ==, 16);
+    g_assert_cmpuint(dr_guest_mem_contiguous_pages(mem, 0x90, 16), ==, 16);
+    g_assert_cmpuint(dr_guest_mem_contiguous_pages(mem, 0x9F, 16), ==, 1);
+    g_assert_cmpuint(dr_guest_mem_contiguous_pages(mem, 0xA0, 16), ==, 16);
+    g_assert_cmpuint(dr_guest_mem_contiguous_pages(mem, below_pci - 3, 16), ==, 3);
+    g_assert_cmphex(dr_guest_mem_page_address(mem, below_pci), ==, 4 * GiB);
+    g_assert_cmpuint(dr_guest_mem_contiguous_pages(mem, below_pci, 16), ==, 16);
+    g_assert_cmpuint(dr_guest_mem_contiguous_pages(mem, pages - 2, 16), ==, 2);
+    g_assert_cmpuint(dr_guest_mem_contiguous_pages(mem, pages, 16), ==, 0);
+    /* Every page a run covers is where page_address() puts it. */
+    for (uint64_t i = below_pci - 20; i < below_pci + 4; i++) {
+        uint64_t n = dr_guest_mem_contiguous_pages(mem, i, 16);
+        for (uint64_t j = 0; j < n; j++)
+            g_assert_cmphex(dr_guest_mem_page_address(mem, i + j), ==,
+                            dr_guest_mem_page_address(mem, i) + j * DR_GUEST_PAGE_SIZE);
+    }
+}
+
 /* A larger <smm><tseg> is left out too. */
 static void
 test_q35_tseg(void)
@@ -199,6 +227,7 @@ main(int argc, char **argv)
     }
     g_test_add_func("/guestmem/no-address-in-hole", test_no_address_in_hole);
     g_test_add_func("/guestmem/page-address", test_page_address);
+    g_test_add_func("/guestmem/contiguous-pages", test_contiguous_pages);
     g_test_add_func("/guestmem/q35-tseg", test_q35_tseg);
     g_test_add_func("/guestmem/dimm", test_dimm);
     g_test_add_func("/guestmem/refused", test_refused);
