@@ -6,6 +6,13 @@
  * against its previous copy with our XBZRLE codec, exactly as QEMU would
  * encode it against its cached copy.  Every page is re-read in the same
  * order, so each page's interval is the time between its own two reads.
+ *
+ * Before the rounds, each sampled page is read once more with up to
+ * DR_COMPRESS_RUN_PAGES_MAX - 1 of its neighbours, in one call: the zero
+ * share and the first pass's whole-page ratios come from these runs.
+ * multifd compresses a packet's neighbouring pages in one stream, which
+ * finds what neighbours have in common, and a run holds 16 times the
+ * pages for the same number of calls.
  */
 #include <config.h>
 
@@ -113,6 +120,8 @@ struct _DrCompressTally {
     unsigned int *changes;         /* per page: rounds it changed in */
     uint8_t *bins;                 /* per page: its stretch of RAM */
     uint64_t zero;                 /* pages all zero at the first read */
+    uint64_t runs, run_pages, run_zero; /* runs of neighbours first read */
+    double run_share_sum, run_share_sumsq; /* per run: its zero share */
     /* [0]: first reads, [1]: changed pages */
     DrPageCodec *codec[2][DR_PAGE_CODEC_LAST];
     unsigned int codec_pages[2];
@@ -184,6 +193,57 @@ dr_compress_tally_first(DrCompressTally *t, unsigned int page, unsigned int bin,
     t->zero += zero != FALSE;
 }
 
+static gboolean
+page_is_zero(const uint8_t *page)
+{
+    return page[0] == 0 && memcmp(page, page + 1, PAGE - 1) == 0;
+}
+
+void
+dr_compress_tally_run(DrCompressTally *t, const uint8_t *pages, unsigned int n)
+{
+    unsigned int zero = 0;
+    double share;
+
+    g_return_if_fail(n > 0);
+    for (unsigned int j = 0; j < n; j++) {
+        const uint8_t *page = pages + (gsize)j * PAGE;
+        if (page_is_zero(page))
+            zero++;
+        else
+            dr_compress_tally_content(t, FALSE, page);
+    }
+    share = (double)zero / n;
+    t->runs++;
+    t->run_pages += n;
+    t->run_zero += zero;
+    t->run_share_sum += share;
+    t->run_share_sumsq += share * share;
+}
+
+/* The zero share of the pages first read.  From runs of neighbours, the
+ * pages of a run are not independent: the interval is the wider of the
+ * runs' own (each run one observation of its stretch, as in cluster
+ * sampling) and the one independent pages would give. */
+static DrEstimate
+zero_fraction(const DrCompressTally *t, uint64_t *pages)
+{
+    DrEstimate e;
+
+    if (t->runs == 0) {
+        *pages = t->pages;
+        return dr_estimate_wilson(t->zero, t->pages);
+    }
+    *pages = t->run_pages;
+    e = dr_estimate_wilson(t->run_zero, t->run_pages);
+    if (t->run_pages > t->runs && t->runs > 1) {
+        DrEstimate c = dr_estimate_mean_from_sums(t->run_share_sum, t->run_share_sumsq, t->runs);
+        e.low = MIN(e.low, c.low);
+        e.high = MIN(MAX(e.high, c.high), 1.0);
+    }
+    return e;
+}
+
 void
 dr_compress_tally_content(DrCompressTally *t, gboolean changed, const uint8_t *page)
 {
@@ -235,7 +295,7 @@ dr_compress_tally_finish(DrCompressTally *t, uint64_t ram_pages,
         est->bin_sampled[t->bins[i]]++;
         est->bin_written[t->bins[i]] += c > 0;
     }
-    est->zero_fraction = dr_estimate_wilson(t->zero, t->pages);
+    est->zero_fraction = zero_fraction(t, &est->first_read_pages);
     est->written_set_bytes = dr_estimate_scale(dr_estimate_wilson(written, t->pages), ram_bytes);
     est->hot_set_bytes = dr_estimate_scale(dr_estimate_wilson(hot, t->pages), ram_bytes);
     for (size_t c = 0; c < DR_PAGE_CODEC_LAST; c++) {
@@ -295,6 +355,51 @@ choose_pages(unsigned int k, uint64_t npages, uint64_t seed)
     return idx;
 }
 
+/* @n pages of guest RAM from @addr, which the caller has checked lie
+ * together in RAM (dr_guest_mem_contiguous_pages()). */
+static gboolean
+read_pages(virDomainPtr dom, uint64_t addr, unsigned int n, uint8_t *buf, GError **error)
+{
+    if (virDomainMemoryPeek(dom, addr, (size_t)n * PAGE, buf, VIR_MEMORY_PHYSICAL) < 0) {
+        /* No libvirt call before the error is taken: each one clears
+         * libvirt's last error (virDomainGetName too). */
+        g_autofree char *what = g_strdup_printf(_("its memory at 0x%1$" G_GINT64_MODIFIER "x was read"),
+                                                addr);
+        dr_error_set_libvirt_domain(error, dom, what);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Each sampled page with the neighbours after it, within its stretch of
+ * RAM and RAM's own ranges, for the first-read tallies.  The runs are
+ * as long as keeps all of them within what the codecs take. */
+static gboolean
+read_runs(virDomainPtr dom, const DrGuestMem *mem, const uint64_t *idx, unsigned int k,
+          DrCompressTally *tally, GCancellable *cancellable, GError **error)
+{
+    unsigned int run = CLAMP(DR_COMPRESS_CODEC_PAGES_MAX / k, 1, DR_COMPRESS_RUN_PAGES_MAX);
+    g_autofree uint8_t *buf = g_malloc((gsize)run * PAGE);
+    uint64_t npages = dr_guest_mem_pages(mem);
+
+    for (unsigned int i = 0; i < k; i++) {
+        uint64_t end = npages * (i + 1) / k;
+        uint64_t n = dr_guest_mem_contiguous_pages(mem, idx[i], MIN(run, end - idx[i]));
+
+        if (g_cancellable_set_error_if_cancelled(cancellable, error))
+            return FALSE;
+        if (n == 0) {
+            g_set_error(error, DR_ERROR, DR_ERROR_FAILED,
+                        _("Page %1$" G_GUINT64_FORMAT " is past the guest's RAM"), idx[i]);
+            return FALSE;
+        }
+        if (!read_pages(dom, dr_guest_mem_page_address(mem, idx[i]), (unsigned int)n, buf, error))
+            return FALSE;
+        dr_compress_tally_run(tally, buf, (unsigned int)n);
+    }
+    return TRUE;
+}
+
 DrCompressEstimate *
 dr_compress_estimate(virDomainPtr dom, const DrCompressParams *params,
                      GCancellable *cancellable, GError **error)
@@ -310,7 +415,7 @@ dr_compress_estimate(virDomainPtr dom, const DrCompressParams *params,
     uint8_t enc[PAGE];
     DrCompressEstimate *est;
     double interval_sum = 0;
-    gint64 start;
+    gint64 begin, start;
     unsigned int k;
 
     if (!dr_compress_params_check(params, error))
@@ -346,6 +451,10 @@ dr_compress_estimate(virDomainPtr dom, const DrCompressParams *params,
         addr[i] = dr_guest_mem_page_address(mem, idx[i]);
     tally = dr_compress_tally_new(k, params->rounds);
 
+    begin = g_get_monotonic_time();
+    g_debug("compress estimate of %s: reading runs of neighbours at %u pages", virDomainGetName(dom), k);
+    if (!read_runs(dom, mem, idx, k, tally, cancellable, error))
+        return NULL;
     start = g_get_monotonic_time();
     for (unsigned int round = 0; round <= params->rounds; round++) {
         gint64 due = start + (gint64)round * params->interval_ms * 1000;
@@ -362,24 +471,16 @@ dr_compress_estimate(virDomainPtr dom, const DrCompressParams *params,
 
             if (g_cancellable_set_error_if_cancelled(cancellable, error))
                 return NULL;
-            if (virDomainMemoryPeek(dom, addr[i], PAGE, page, VIR_MEMORY_PHYSICAL) < 0) {
-                /* No libvirt call before the error is taken: each one
-                 * clears libvirt's last error (virDomainGetName too). */
-                g_autofree char *what = g_strdup_printf(_("its memory at 0x%1$" G_GINT64_MODIFIER "x was read"),
-                                                        addr[i]);
-                dr_error_set_libvirt_domain(error, dom, what);
+            if (!read_pages(dom, addr[i], 1, page, error))
                 return NULL;
-            }
             now = g_get_monotonic_time();
             h = XXH3_64bits(page, PAGE);
-            zero = page[0] == 0 && memcmp(page, page + 1, PAGE - 1) == 0;
+            zero = page_is_zero(page);
             if (round == 0) {
                 dr_compress_tally_first(tally, i,
                                         (unsigned int)(idx[i] * DR_COMPRESS_PLACEMENT_BINS /
                                                        dr_guest_mem_pages(mem)),
                                         zero);
-                if (!zero)
-                    dr_compress_tally_content(tally, FALSE, page);
             } else {
                 int len = 0;
                 interval_sum += (double)(now - read_at[i]) / 1e6;
@@ -404,7 +505,7 @@ dr_compress_estimate(virDomainPtr dom, const DrCompressParams *params,
 
     est = dr_compress_tally_finish(tally, dr_guest_mem_pages(mem),
                                    interval_sum / ((double)k * params->rounds),
-                                   (double)(g_get_monotonic_time() - start) / 1e6);
+                                   (double)(g_get_monotonic_time() - begin) / 1e6);
     est->requested_interval_s = params->interval_ms / 1000.0;
     g_debug("compress estimate: %u pages x %u rounds, interval %.3f s (asked %.3f s), %" G_GUINT64_FORMAT " changed",
             est->pages, est->rounds, est->interval_s, est->requested_interval_s, est->changed);

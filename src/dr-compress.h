@@ -31,6 +31,10 @@ G_BEGIN_DECLS
 /* Pages of each kind (first read, changed) given to the whole-page
  * codecs at most: 16 MiB, a third of a second of zlib. */
 #define DR_COMPRESS_CODEC_PAGES_MAX 4096
+/* Neighbouring pages read at most at each sampled page for the zero
+ * share and the first pass's whole-page ratio: 64 KiB, the most one
+ * virDomainMemoryPeek may read through libvirt's remote protocol. */
+#define DR_COMPRESS_RUN_PAGES_MAX 16
 /* Stretches of RAM over which the written set's density is mapped. */
 #define DR_COMPRESS_PLACEMENT_BINS 64
 
@@ -81,7 +85,9 @@ typedef struct {
     DrEstimate written_set_bytes; /* pages changed at least once */
     DrEstimate hot_set_bytes;     /* pages changed in every round */
 
-    DrEstimate zero_fraction;     /* of sampled pages, all zero at first read */
+    DrEstimate zero_fraction;     /* of pages first read, all zero */
+    uint64_t first_read_pages;    /* pages the zero share and the first
+                                   * pass's ratios stand on */
     /* Where the written set lies: of the pages sampled in each of
      * DR_COMPRESS_PLACEMENT_BINS equal stretches of RAM, how many, and
      * how many of them changed at least once. */
@@ -90,7 +96,8 @@ typedef struct {
 
     /* What multifd's whole-page codecs make of these pages, run as QEMU
      * runs them (dr-pagecodec.h): original / compressed bytes of the
-     * non-zero pages as first read, which is what the first pass sends,
+     * non-zero pages as first read, in runs of neighbours, which is what
+     * the first pass sends,
      * and of the changed pages as re-read, which is what later rounds
      * send.  0: no such page was sampled. */
     double first_ratio[DR_PAGE_CODEC_LAST];

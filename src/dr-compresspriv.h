@@ -22,6 +22,12 @@ void dr_compress_tally_add(DrCompressTally *t, unsigned int page, int encoded_le
 void dr_compress_tally_first(DrCompressTally *t, unsigned int page, unsigned int bin,
                              gboolean zero);
 
+/* @n neighbouring pages (@n > 0) as first read, from one stretch of
+ * RAM: their zero share, and the non-zero ones given in order to the
+ * first-read codecs, as multifd gives a packet's pages to its stream.
+ * Once any run is given, the zero share comes from the runs alone. */
+void dr_compress_tally_run(DrCompressTally *t, const uint8_t *pages, unsigned int n);
+
 /* The content of a sampled page, for the whole-page codecs: as first
  * read (@changed FALSE; zero pages are left out, as QEMU sends them as a
  * header) or as re-read after it changed (@changed TRUE).  The first

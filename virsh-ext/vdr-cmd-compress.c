@@ -79,8 +79,9 @@ print_estimate(FILE *out, const char *name, const DrCompressEstimate *e)
             100 * e->dirty_fraction.low, 100 * e->dirty_fraction.high);
     fprintf(out, "%-22s %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " page reads\n",
             _("Changed pages:"), e->changed, e->observations);
-    fprintf(out, "%-22s %.1f%% of sampled pages (95%% CI %.1f%% to %.1f%%)\n", _("Zero pages:"),
-            100 * e->zero_fraction.value, 100 * e->zero_fraction.low, 100 * e->zero_fraction.high);
+    fprintf(out, _("%1$-22s %2$.1f%% of %3$" G_GUINT64_FORMAT " pages first read (95%% CI %4$.1f%% to %5$.1f%%)\n"),
+            _("Zero pages:"), 100 * e->zero_fraction.value, e->first_read_pages,
+            100 * e->zero_fraction.low, 100 * e->zero_fraction.high);
     for (DrPageCodecKind c = 0; c < DR_PAGE_CODEC_LAST; c++)
         print_page_codec(out, e, c);
     if (e->changed == 0) {
@@ -147,6 +148,7 @@ estimate_json(const char *name, const DrCompressEstimate *e)
     vdr_json_add_estimate(b, "written_set_bytes", &e->written_set_bytes);
     vdr_json_add_estimate(b, "hot_set_bytes", &e->hot_set_bytes);
     vdr_json_add_estimate(b, "zero_fraction", &e->zero_fraction);
+    vdr_json_add_int(b, "first_read_pages", (gint64)e->first_read_pages);
     /* 0: not measured */
     json_builder_set_member_name(b, "whole_page");
     json_builder_begin_object(b);

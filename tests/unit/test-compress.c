@@ -6,6 +6,7 @@
 #include "dr-compresspriv.h"
 #include "dr-pagecache.h"
 
+#include <math.h>
 #include <string.h>
 
 static void
@@ -194,6 +195,63 @@ test_tally_rounds(void)
     }
 }
 
+/* Runs of neighbours first read: 4 runs of 16 pages, two all zero, one
+ * of 16 copies of a random page, one half zero.  The zero share is the
+ * pooled 40 of 64 pages; its interval is the runs' own, wider than 64
+ * independent pages would give (Wilson: 0.50 to 0.73), since a run's
+ * pages say little more than one page of its stretch.  The non-zero
+ * pages reach the codecs in order, as one stream: the copies compress
+ * by far more than 16 scattered random pages could (1:1). */
+static void
+test_tally_runs(void)
+{
+    g_autoptr(DrCompressTally) t = dr_compress_tally_new(4, 1);
+    g_autoptr(DrCompressEstimate) e = NULL;
+    g_autofree uint8_t *run = g_malloc0(16 * 4096);
+    uint64_t s = 11;
+    double mean = 0.625, sd = sqrt((2 * 0.375 * 0.375 + 0.625 * 0.625 + 0.125 * 0.125) / 3);
+
+    dr_compress_tally_run(t, run, 16);
+    dr_compress_tally_run(t, run, 16);
+    fill_random(run, 4096, &s);
+    for (int j = 1; j < 16; j++)
+        memcpy(run + j * 4096, run, 4096);
+    dr_compress_tally_run(t, run, 16);
+    memset(run, 0, 16 * 4096);
+    for (int j = 0; j < 16; j += 2)
+        fill_random(run + j * 4096, 4096, &s);
+    dr_compress_tally_run(t, run, 16);
+    for (unsigned int i = 0; i < 4; i++)
+        dr_compress_tally_first(t, i, i, i < 2);
+    e = dr_compress_tally_finish(t, 1000, 1.0, 1.0);
+
+    g_assert_cmpuint(e->first_read_pages, ==, 64);
+    g_assert_cmpfloat_with_epsilon(e->zero_fraction.value, 40.0 / 64, 1e-12);
+    g_assert_cmpfloat_with_epsilon(e->zero_fraction.low, mean - DR_ESTIMATE_Z95 * sd / 2, 1e-9);
+    g_assert_cmpfloat(e->zero_fraction.high, ==, 1.0);
+    /* 24 non-zero pages, 16 of them one page's copies: 96 KiB in, about
+     * 36 out. */
+    for (int c = 0; c < DR_PAGE_CODEC_LAST; c++) {
+        g_assert_cmpfloat(e->first_ratio[c], >=, 2.3);
+        g_assert_cmpfloat(e->first_ratio[c], <=, 3.0);
+    }
+}
+
+/* Without runs, the zero share is the sampled pages' own. */
+static void
+test_tally_zero_without_runs(void)
+{
+    g_autoptr(DrCompressTally) t = dr_compress_tally_new(8, 1);
+    g_autoptr(DrCompressEstimate) e = NULL;
+
+    for (unsigned int i = 0; i < 8; i++)
+        dr_compress_tally_first(t, i, i, i >= 6);
+    e = dr_compress_tally_finish(t, 1000, 1.0, 1.0);
+    g_assert_cmpuint(e->first_read_pages, ==, 8);
+    g_assert_cmpfloat_with_epsilon(e->zero_fraction.value, 0.25, 1e-12);
+    g_assert_cmpfloat(e->zero_fraction.low, ==, dr_estimate_wilson(2, 8).low);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -204,5 +262,7 @@ main(int argc, char **argv)
     g_test_add_func("/compress/tally-codecs", test_tally_codecs);
     g_test_add_func("/compress/tally-rounds", test_tally_rounds);
     g_test_add_func("/compress/tally-codec-speed-together", test_tally_codec_speed_together);
+    g_test_add_func("/compress/tally-runs", test_tally_runs);
+    g_test_add_func("/compress/tally-zero-without-runs", test_tally_zero_without_runs);
     return g_test_run();
 }
