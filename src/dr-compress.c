@@ -410,6 +410,7 @@ dr_compress_estimate(virDomainPtr dom, const DrCompressParams *params,
     g_autofree uint64_t *addr = NULL;
     g_autofree uint64_t *hash = NULL;
     g_autofree gint64 *read_at = NULL;
+    g_autofree uint8_t *changed = NULL;
     g_autofree uint8_t *prev = NULL;
     g_autofree uint8_t *cur = NULL;
     uint8_t enc[PAGE];
@@ -447,6 +448,7 @@ dr_compress_estimate(virDomainPtr dom, const DrCompressParams *params,
     addr = g_new(uint64_t, k);
     hash = g_new(uint64_t, k);
     read_at = g_new(gint64, k);
+    changed = g_new0(uint8_t, k);
     for (unsigned int i = 0; i < k; i++)
         addr[i] = dr_guest_mem_page_address(mem, idx[i]);
     tally = dr_compress_tally_new(k, params->rounds);
@@ -484,17 +486,25 @@ dr_compress_estimate(virDomainPtr dom, const DrCompressParams *params,
             } else {
                 int len = 0;
                 interval_sum += (double)(now - read_at[i]) / 1e6;
-                if (h != hash[i]) {
+                changed[i] = h != hash[i];
+                if (changed[i])
                     len = dr_xbzrle_encode(prev + (gsize)i * PAGE, page, PAGE, enc, PAGE);
-                    dr_compress_tally_content(tally, TRUE, page);
-                }
                 dr_compress_tally_add(tally, i, len);
             }
             hash[i] = h;
             read_at[i] = now;
         }
-        if (round > 0)
+        /* The round's changed pages go to the codecs after its reads,
+         * back to back as a multifd channel compresses a packet: fed
+         * between libvirt calls, a codec finds its tables cold and is
+         * timed slower than it runs in QEMU. */
+        if (round > 0) {
+            for (unsigned int i = 0; i < k; i++) {
+                if (changed[i])
+                    dr_compress_tally_content(tally, TRUE, cur + (gsize)i * PAGE);
+            }
             dr_compress_tally_round(tally);
+        }
         /* This round's pages are the next round's previous copies. */
         {
             uint8_t *tmp = prev;
