@@ -394,6 +394,28 @@ dom_unschedule(Dom *dd)
 static void follow_start(Dom *dd);
 
 /* A running domain: monitored from now if it qualifies. */
+/* Whether @dom is the destination's half of a migration still running:
+ * libvirt keeps it "paused (migrating)" until it resumes here, and has
+ * no job statistics for it on this side ("available only on the source
+ * host"), so its state is what tells. */
+static gboolean
+dom_arriving(virDomainPtr dom)
+{
+    int state = 0, reason = 0;
+
+    return virDomainGetState(dom, &state, &reason, 0) == 0 &&
+           state == VIR_DOMAIN_PAUSED && reason == VIR_DOMAIN_PAUSED_MIGRATION;
+}
+
+/* @dd migrates in: not measured until it runs here, and then its
+ * arrival is recorded (arrival_record()). */
+static void
+dom_set_incoming(Dom *dd)
+{
+    dd->incoming = TRUE;
+    dr_schedule_set_migrating(dd->d->sched, dd->uuid, TRUE);
+}
+
 static void
 dom_add(VddDaemon *d, virDomainPtr dom)
 {
@@ -434,8 +456,14 @@ dom_add(VddDaemon *d, virDomainPtr dom)
     if (dr_job_stats_get(dom, 0, &js) && js.active &&
         (js.operation == VIR_DOMAIN_JOB_OPERATION_MIGRATION_OUT || js.operation == 0))
         follow_start(dd);
-    else
-        virResetLastError();
+    else if (!dd->incoming && dom_arriving(dom)) {
+        /* Started beside it, or reconnected: its start event is past. */
+        LOG(G_LOG_LEVEL_MESSAGE, dd->name,
+            _("Domain '%1$s' is arriving by migration: its arrival will be recorded, and it is measured once it runs here"),
+            dd->name);
+        dom_set_incoming(dd);
+    }
+    virResetLastError();
 }
 
 static void
@@ -1346,7 +1374,7 @@ connection_drop(VddDaemon *d)
         dom_unschedule(dd);
         if (dd->follow)
             follow_end(dd);
-        /* Reconnected, it is a running domain like any other. */
+        /* Reconnected, dom_add() looks again at whether it arrives. */
         dd->incoming = FALSE;
         g_clear_pointer(&dd->dom, virDomainFree);
     }
@@ -1392,10 +1420,8 @@ event_dispatch(gpointer opaque)
                 /* Migrating in: not measured until it runs here. */
                 if (ev->event == VIR_DOMAIN_EVENT_STARTED &&
                     ev->detail == VIR_DOMAIN_EVENT_STARTED_MIGRATED &&
-                    (dd = g_hash_table_lookup(d->doms, ev->uuid))) {
-                    dd->incoming = TRUE;
-                    dr_schedule_set_migrating(d->sched, dd->uuid, TRUE);
-                }
+                    (dd = g_hash_table_lookup(d->doms, ev->uuid)) && !dd->incoming)
+                    dom_set_incoming(dd);
                 reschedule(d);
             }
             virResetLastError();
