@@ -517,7 +517,9 @@ dr_compress_estimate(virDomainPtr dom, const DrCompressParams *params,
                                    interval_sum / ((double)k * params->rounds),
                                    (double)(g_get_monotonic_time() - begin) / 1e6);
     est->requested_interval_s = params->interval_ms / 1000.0;
-    g_debug("compress estimate: %u pages x %u rounds, interval %.3f s (asked %.3f s), %" G_GUINT64_FORMAT " changed",
-            est->pages, est->rounds, est->interval_s, est->requested_interval_s, est->changed);
+    g_debug("compress estimate: %u pages x %u rounds, interval %.3f s (asked %.3f s), %" G_GUINT64_FORMAT " changed; "
+            "%" G_GUINT64_FORMAT " pages first read in runs, %.1f%% zero",
+            est->pages, est->rounds, est->interval_s, est->requested_interval_s, est->changed,
+            est->first_read_pages, 100 * est->zero_fraction.value);
     return est;
 }
