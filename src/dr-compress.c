@@ -121,7 +121,13 @@ struct _DrCompressTally {
     uint8_t *bins;                 /* per page: its stretch of RAM */
     uint64_t zero;                 /* pages all zero at the first read */
     uint64_t runs, run_pages, run_zero; /* runs of neighbours first read */
-    double run_share_sum, run_share_sumsq; /* per run: its zero share */
+    GArray *run_zero_share;        /* per run, in order: its zero share */
+    GArray *run_len;               /* per run, in order: its pages */
+    unsigned int *run_changes;     /* per page of the runs, in order:
+                                    * rounds it changed in; NULL until
+                                    * a run is re-read */
+    unsigned int *run_first;       /* per run: its first page's index
+                                    * in run_changes */
     /* [0]: first reads, [1]: changed pages */
     DrPageCodec *codec[2][DR_PAGE_CODEC_LAST];
     unsigned int codec_pages[2];
@@ -136,6 +142,8 @@ dr_compress_tally_new(unsigned int pages, unsigned int rounds)
     t->rounds = rounds;
     t->changes = g_new0(unsigned int, pages);
     t->bins = g_new0(uint8_t, pages);
+    t->run_len = g_array_new(FALSE, FALSE, sizeof(unsigned int));
+    t->run_zero_share = g_array_new(FALSE, FALSE, sizeof(double));
     for (size_t k = 0; k < 2; k++) {
         for (size_t c = 0; c < DR_PAGE_CODEC_LAST; c++)
             t->codec[k][c] = dr_page_codec_new(c, DR_PAGE_CODEC_LEVEL_DEFAULT);
@@ -150,6 +158,10 @@ dr_compress_tally_free(DrCompressTally *t)
         return;
     g_free(t->changes);
     g_free(t->bins);
+    g_array_unref(t->run_len);
+    g_array_unref(t->run_zero_share);
+    g_free(t->run_changes);
+    g_free(t->run_first);
     for (size_t k = 0; k < 2; k++) {
         for (size_t c = 0; c < DR_PAGE_CODEC_LAST; c++)
             dr_page_codec_free(t->codec[k][c]);
@@ -217,31 +229,113 @@ dr_compress_tally_run(DrCompressTally *t, const uint8_t *pages, unsigned int n)
     t->runs++;
     t->run_pages += n;
     t->run_zero += zero;
-    t->run_share_sum += share;
-    t->run_share_sumsq += share * share;
+    g_array_append_val(t->run_zero_share, share);
+    g_array_append_val(t->run_len, n);
 }
 
-/* The zero share of the pages first read.  From runs of neighbours, the
- * pages of a run are not independent: the interval is the wider of the
- * runs' own (each run one observation of its stretch, as in cluster
- * sampling) and the one independent pages would give. */
+void
+dr_compress_tally_run_changes(DrCompressTally *t, unsigned int run, const uint8_t *changed,
+                              unsigned int n)
+{
+    g_return_if_fail(run < t->run_len->len);
+    g_return_if_fail(n <= g_array_index(t->run_len, unsigned int, run));
+    if (!t->run_changes) {
+        unsigned int at = 0;
+        t->run_changes = g_new0(unsigned int, t->run_pages);
+        t->run_first = g_new(unsigned int, t->run_len->len);
+        for (unsigned int r = 0; r < t->run_len->len; r++) {
+            t->run_first[r] = at;
+            at += g_array_index(t->run_len, unsigned int, r);
+        }
+    }
+    for (unsigned int j = 0; j < n; j++)
+        t->run_changes[t->run_first[run] + j] += changed[j] != 0;
+}
+
+/* A share of @pages pages that lie in @n runs of neighbours, one run in
+ * each of @n equal stretches of RAM, @y[i] the share in the run of
+ * stretch i.  The pages of a run are not independent, nor are the
+ * stretches alike: the interval is the wider of the one independent
+ * pages would give and the runs' own.  The latter takes the variance
+ * of a stratified sample of one run per stretch from the differences
+ * between neighbouring stretches (the collapsed-strata estimator,
+ * which errs high where neighbours differ): a set that lies together
+ * in RAM is then measured as closely as its edges allow, where taking
+ * the runs as a simple random sample would weigh every run inside it
+ * against every run outside. */
+static DrEstimate
+pooled_share(uint64_t hits, uint64_t pages, const double *y, size_t n)
+{
+    DrEstimate e = dr_estimate_wilson(hits, pages);
+    double mean = 0, v = 0, half;
+
+    if (pages <= n || n < 2)
+        return e;
+    for (size_t i = 0; i < n; i++)
+        mean += y[i] / (double)n;
+    for (size_t i = 1; i < n; i++)
+        v += (y[i] - y[i - 1]) * (y[i] - y[i - 1]);
+    v /= 2.0 * (double)n * (double)(n - 1);
+    half = DR_ESTIMATE_Z95 * sqrt(v);
+    e.low = MAX(MIN(e.low, mean - half), 0.0);
+    e.high = MIN(MAX(e.high, mean + half), 1.0);
+    return e;
+}
+
+/* The zero share of the pages first read: from the runs of neighbours
+ * where there are any, else from the sampled pages. */
 static DrEstimate
 zero_fraction(const DrCompressTally *t, uint64_t *pages)
 {
-    DrEstimate e;
-
     if (t->runs == 0) {
         *pages = t->pages;
         return dr_estimate_wilson(t->zero, t->pages);
     }
     *pages = t->run_pages;
-    e = dr_estimate_wilson(t->run_zero, t->run_pages);
-    if (t->run_pages > t->runs && t->runs > 1) {
-        DrEstimate c = dr_estimate_mean_from_sums(t->run_share_sum, t->run_share_sumsq, t->runs);
-        e.low = MIN(e.low, c.low);
-        e.high = MIN(MAX(e.high, c.high), 1.0);
+    return pooled_share(t->run_zero, t->run_pages, (const double *)t->run_zero_share->data,
+                        t->run_zero_share->len);
+}
+
+/* The shares of RAM written at least once and in every round: from the
+ * runs re-read each round where there were any, else from the sampled
+ * pages alone. */
+static void
+written_shares(const DrCompressTally *t, DrEstimate *written, DrEstimate *hot,
+               uint64_t *pages)
+{
+    uint64_t w = 0, h = 0;
+    unsigned int nruns = t->run_len->len;
+    g_autofree double *ws = NULL;
+    g_autofree double *hs = NULL;
+
+    if (!t->run_changes) {
+        for (unsigned int i = 0; i < t->pages; i++) {
+            unsigned int c = MIN(t->changes[i], t->rounds);
+            w += c > 0;
+            h += c == t->rounds;
+        }
+        *pages = t->pages;
+        *written = dr_estimate_wilson(w, t->pages);
+        *hot = dr_estimate_wilson(h, t->pages);
+        return;
     }
-    return e;
+    ws = g_new(double, nruns);
+    hs = g_new(double, nruns);
+    for (unsigned int r = 0; r < nruns; r++) {
+        unsigned int n = g_array_index(t->run_len, unsigned int, r), rw = 0, rh = 0;
+        const unsigned int *c = t->run_changes + t->run_first[r];
+        for (unsigned int j = 0; j < n; j++) {
+            rw += c[j] > 0;
+            rh += c[j] >= t->rounds;
+        }
+        w += rw;
+        h += rh;
+        ws[r] = (double)rw / n;
+        hs[r] = (double)rh / n;
+    }
+    *pages = t->run_pages;
+    *written = pooled_share(w, t->run_pages, ws, nruns);
+    *hot = pooled_share(h, t->run_pages, hs, nruns);
 }
 
 void
@@ -268,7 +362,7 @@ dr_compress_tally_finish(DrCompressTally *t, uint64_t ram_pages,
                          double interval_s, double elapsed_s)
 {
     g_autoptr(DrCompressEstimate) est = g_new0(DrCompressEstimate, 1);
-    uint64_t written = 0, hot = 0;
+    DrEstimate written, hot;
     double ram_bytes = (double)ram_pages * PAGE;
 
     est->pages = t->pages;
@@ -290,14 +384,13 @@ dr_compress_tally_finish(DrCompressTally *t, uint64_t ram_pages,
     for (unsigned int i = 0; i < t->pages; i++) {
         unsigned int c = MIN(t->changes[i], t->rounds);
         est->temperature[c]++;
-        written += c > 0;
-        hot += c == t->rounds;
         est->bin_sampled[t->bins[i]]++;
         est->bin_written[t->bins[i]] += c > 0;
     }
     est->zero_fraction = zero_fraction(t, &est->first_read_pages);
-    est->written_set_bytes = dr_estimate_scale(dr_estimate_wilson(written, t->pages), ram_bytes);
-    est->hot_set_bytes = dr_estimate_scale(dr_estimate_wilson(hot, t->pages), ram_bytes);
+    written_shares(t, &written, &hot, &est->written_read_pages);
+    est->written_set_bytes = dr_estimate_scale(written, ram_bytes);
+    est->hot_set_bytes = dr_estimate_scale(hot, ram_bytes);
     for (size_t c = 0; c < DR_PAGE_CODEC_LAST; c++) {
         DrPageCodec *first = t->codec[0][c], *changed = t->codec[1][c];
         double in = 0, cpu = 0;
@@ -372,11 +465,13 @@ read_pages(virDomainPtr dom, uint64_t addr, unsigned int n, uint8_t *buf, GError
 }
 
 /* Each sampled page with the neighbours after it, within its stretch of
- * RAM and RAM's own ranges, for the first-read tallies.  The runs are
- * as long as keeps all of them within what the codecs take. */
+ * RAM and RAM's own ranges, for the first-read tallies; @run_len gets
+ * each run's pages.  The runs are as long as keeps all of them within
+ * what the codecs take. */
 static gboolean
 read_runs(virDomainPtr dom, const DrGuestMem *mem, const uint64_t *idx, unsigned int k,
-          DrCompressTally *tally, GCancellable *cancellable, GError **error)
+          unsigned int *run_len, DrCompressTally *tally, GCancellable *cancellable,
+          GError **error)
 {
     unsigned int run = CLAMP(DR_COMPRESS_CODEC_PAGES_MAX / k, 1, DR_COMPRESS_RUN_PAGES_MAX);
     g_autofree uint8_t *buf = g_malloc((gsize)run * PAGE);
@@ -395,6 +490,7 @@ read_runs(virDomainPtr dom, const DrGuestMem *mem, const uint64_t *idx, unsigned
         }
         if (!read_pages(dom, dr_guest_mem_page_address(mem, idx[i]), (unsigned int)n, buf, error))
             return FALSE;
+        run_len[i] = (unsigned int)n;
         dr_compress_tally_run(tally, buf, (unsigned int)n);
     }
     return TRUE;
@@ -413,6 +509,10 @@ dr_compress_estimate(virDomainPtr dom, const DrCompressParams *params,
     g_autofree uint8_t *changed = NULL;
     g_autofree uint8_t *prev = NULL;
     g_autofree uint8_t *cur = NULL;
+    g_autofree unsigned int *run_len = NULL;
+    g_autofree uint64_t *run_hash = NULL;
+    g_autofree uint8_t *run_buf = g_malloc((gsize)DR_COMPRESS_RUN_PAGES_MAX * PAGE);
+    uint8_t run_changed[DR_COMPRESS_RUN_PAGES_MAX];
     uint8_t enc[PAGE];
     DrCompressEstimate *est;
     double interval_sum = 0;
@@ -449,13 +549,15 @@ dr_compress_estimate(virDomainPtr dom, const DrCompressParams *params,
     hash = g_new(uint64_t, k);
     read_at = g_new(gint64, k);
     changed = g_new0(uint8_t, k);
+    run_len = g_new0(unsigned int, k);
+    run_hash = g_new0(uint64_t, (gsize)k * DR_COMPRESS_RUN_PAGES_MAX);
     for (unsigned int i = 0; i < k; i++)
         addr[i] = dr_guest_mem_page_address(mem, idx[i]);
     tally = dr_compress_tally_new(k, params->rounds);
 
     begin = g_get_monotonic_time();
     g_debug("compress estimate of %s: reading runs of neighbours at %u pages", virDomainGetName(dom), k);
-    if (!read_runs(dom, mem, idx, k, tally, cancellable, error))
+    if (!read_runs(dom, mem, idx, k, run_len, tally, cancellable, error))
         return NULL;
     start = g_get_monotonic_time();
     for (unsigned int round = 0; round <= params->rounds; round++) {
@@ -473,10 +575,21 @@ dr_compress_estimate(virDomainPtr dom, const DrCompressParams *params,
 
             if (g_cancellable_set_error_if_cancelled(cancellable, error))
                 return NULL;
-            if (!read_pages(dom, addr[i], 1, page, error))
+            /* The sampled page with its run: the same call reads
+             * them, and the run's pages tell the written set. */
+            if (!read_pages(dom, addr[i], run_len[i], run_buf, error))
                 return NULL;
             now = g_get_monotonic_time();
-            h = XXH3_64bits(page, PAGE);
+            memcpy(page, run_buf, PAGE);
+            for (unsigned int j = 0; j < run_len[i]; j++) {
+                uint64_t *rh = run_hash + (gsize)i * DR_COMPRESS_RUN_PAGES_MAX + j;
+                uint64_t x = XXH3_64bits(run_buf + (gsize)j * PAGE, PAGE);
+                run_changed[j] = round > 0 && x != *rh;
+                *rh = x;
+            }
+            if (round > 0)
+                dr_compress_tally_run_changes(tally, i, run_changed, run_len[i]);
+            h = run_hash[(gsize)i * DR_COMPRESS_RUN_PAGES_MAX];
             zero = page_is_zero(page);
             if (round == 0) {
                 dr_compress_tally_first(tally, i,
@@ -518,8 +631,10 @@ dr_compress_estimate(virDomainPtr dom, const DrCompressParams *params,
                                    (double)(g_get_monotonic_time() - begin) / 1e6);
     est->requested_interval_s = params->interval_ms / 1000.0;
     g_debug("compress estimate: %u pages x %u rounds, interval %.3f s (asked %.3f s), %" G_GUINT64_FORMAT " changed; "
-            "%" G_GUINT64_FORMAT " pages first read in runs, %.1f%% zero",
+            "%" G_GUINT64_FORMAT " pages first read in runs, %.1f%% zero; written set %.1f MiB of %"
+            G_GUINT64_FORMAT " pages re-read",
             est->pages, est->rounds, est->interval_s, est->requested_interval_s, est->changed,
-            est->first_read_pages, 100 * est->zero_fraction.value);
+            est->first_read_pages, 100 * est->zero_fraction.value,
+            est->written_set_bytes.value / 1048576.0, est->written_read_pages);
     return est;
 }

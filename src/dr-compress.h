@@ -84,6 +84,9 @@ typedef struct {
     uint64_t *temperature;
     DrEstimate written_set_bytes; /* pages changed at least once */
     DrEstimate hot_set_bytes;     /* pages changed in every round */
+    uint64_t written_read_pages;  /* pages the written and hot sets
+                                   * stand on: the runs of neighbours,
+                                   * re-read in each round */
 
     DrEstimate zero_fraction;     /* of pages first read, all zero */
     uint64_t first_read_pages;    /* pages the zero share and the first

@@ -28,6 +28,14 @@ void dr_compress_tally_first(DrCompressTally *t, unsigned int page, unsigned int
  * Once any run is given, the zero share comes from the runs alone. */
 void dr_compress_tally_run(DrCompressTally *t, const uint8_t *pages, unsigned int n);
 
+/* Run @run (counted in the order dr_compress_tally_run() was given the
+ * runs) as re-read in a round: @changed[j] non-zero where its page j
+ * changed since the previous round; @n at most the run's length.  Once
+ * any run is re-read, the written and hot sets come from the runs'
+ * pages, and the sampled pages alone give the rest. */
+void dr_compress_tally_run_changes(DrCompressTally *t, unsigned int run,
+                                   const uint8_t *changed, unsigned int n);
+
 /* The content of a sampled page, for the whole-page codecs: as first
  * read (@changed FALSE; zero pages are left out, as QEMU sends them as a
  * header) or as re-read after it changed (@changed TRUE).  The first

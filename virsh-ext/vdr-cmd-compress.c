@@ -86,25 +86,26 @@ print_estimate(FILE *out, const char *name, const DrCompressEstimate *e)
         print_page_codec(out, e, c);
     if (e->changed == 0) {
         fprintf(out, "%-22s %s\n", _("XBZRLE:"),
-                _("no page changed: nothing to compress; sample longer or more pages"));
-        return;
+                _("no sampled page changed: nothing to compress; sample longer or more pages"));
+    } else {
+        fprintf(out, "%-22s %.1f%% of the full-page bytes (95%% CI %.1f%% to %.1f%%)\n",
+                _("XBZRLE sends:"), 100 * e->xbzrle_share.value,
+                100 * e->xbzrle_share.low, 100 * e->xbzrle_share.high);
+        fprintf(out, "%-22s %.1f%% of changed pages (95%% CI %.1f%% to %.1f%%)\n",
+                _("Overflow:"), 100 * e->overflow_fraction.value,
+                100 * e->overflow_fraction.low, 100 * e->overflow_fraction.high);
+        fprintf(out, "%-22s %.0f bytes (95%% CI %.0f to %.0f)\n", _("Mean delta:"),
+                e->mean_encoded.value, e->mean_encoded.low, e->mean_encoded.high);
+        fprintf(out, "%-22s %.1f\n", _("Encoding rate:"), e->encoding_rate);
+        fprintf(out, "%-22s", _("Delta sizes:"));
+        for (DrCompressSizeClass c = 0; c < DR_COMPRESS_SIZE_LAST; c++)
+            fprintf(out, " %s:%" G_GUINT64_FORMAT, dr_compress_size_class_name(c),
+                    e->size_classes[c]);
+        fputc('\n', out);
     }
-    fprintf(out, "%-22s %.1f%% of the full-page bytes (95%% CI %.1f%% to %.1f%%)\n",
-            _("XBZRLE sends:"), 100 * e->xbzrle_share.value,
-            100 * e->xbzrle_share.low, 100 * e->xbzrle_share.high);
-    fprintf(out, "%-22s %.1f%% of changed pages (95%% CI %.1f%% to %.1f%%)\n",
-            _("Overflow:"), 100 * e->overflow_fraction.value,
-            100 * e->overflow_fraction.low, 100 * e->overflow_fraction.high);
-    fprintf(out, "%-22s %.0f bytes (95%% CI %.0f to %.0f)\n", _("Mean delta:"),
-            e->mean_encoded.value, e->mean_encoded.low, e->mean_encoded.high);
-    fprintf(out, "%-22s %.1f\n", _("Encoding rate:"), e->encoding_rate);
-    fprintf(out, "%-22s", _("Delta sizes:"));
-    for (DrCompressSizeClass c = 0; c < DR_COMPRESS_SIZE_LAST; c++)
-        fprintf(out, " %s:%" G_GUINT64_FORMAT, dr_compress_size_class_name(c),
-                e->size_classes[c]);
-    fprintf(out, "\n%-22s %.0f MiB (95%% CI %.0f to %.0f MiB)\n", _("Written set:"),
-            e->written_set_bytes.value / MiB, e->written_set_bytes.low / MiB,
-            e->written_set_bytes.high / MiB);
+    fprintf(out, _("%1$-22s %2$.0f MiB of %3$" G_GUINT64_FORMAT " pages re-read (95%% CI %4$.0f to %5$.0f MiB)\n"),
+            _("Written set:"), e->written_set_bytes.value / MiB, e->written_read_pages,
+            e->written_set_bytes.low / MiB, e->written_set_bytes.high / MiB);
     fprintf(out, "%-22s %.0f MiB changed in every round (95%% CI %.0f to %.0f MiB)\n",
             _("Hot set:"), e->hot_set_bytes.value / MiB, e->hot_set_bytes.low / MiB,
             e->hot_set_bytes.high / MiB);
@@ -146,6 +147,7 @@ estimate_json(const char *name, const DrCompressEstimate *e)
         json_builder_add_int_value(b, (gint64)e->temperature[c]);
     json_builder_end_array(b);
     vdr_json_add_estimate(b, "written_set_bytes", &e->written_set_bytes);
+    vdr_json_add_int(b, "written_read_pages", (gint64)e->written_read_pages);
     vdr_json_add_estimate(b, "hot_set_bytes", &e->hot_set_bytes);
     vdr_json_add_estimate(b, "zero_fraction", &e->zero_fraction);
     vdr_json_add_int(b, "first_read_pages", (gint64)e->first_read_pages);

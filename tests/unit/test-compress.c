@@ -9,6 +9,18 @@
 #include <math.h>
 #include <string.h>
 
+/* The collapsed-strata interval's half width for one run in each of @n
+ * neighbouring stretches with shares @y. */
+static double
+strata_half(const double *y, size_t n)
+{
+    double v = 0;
+
+    for (size_t i = 1; i < n; i++)
+        v += (y[i] - y[i - 1]) * (y[i] - y[i - 1]);
+    return DR_ESTIMATE_Z95 * sqrt(v / (2.0 * n * (n - 1)));
+}
+
 static void
 test_tally_sparse(void)
 {
@@ -45,6 +57,7 @@ test_tally_sparse(void)
     g_assert_cmpuint(e->temperature[2], ==, 1);
     g_assert_cmpfloat_with_epsilon(e->written_set_bytes.value, 0.75 * 1000 * 4096, 1e-6);
     g_assert_cmpfloat_with_epsilon(e->hot_set_bytes.value, 0.25 * 1000 * 4096, 1e-6);
+    g_assert_cmpuint(e->written_read_pages, ==, 4);
     g_assert_cmpfloat(e->interval_s, ==, 2.0);
 }
 
@@ -197,9 +210,10 @@ test_tally_rounds(void)
 
 /* Runs of neighbours first read: 4 runs of 16 pages, two all zero, one
  * of 16 copies of a random page, one half zero.  The zero share is the
- * pooled 40 of 64 pages; its interval is the runs' own, wider than 64
- * independent pages would give (Wilson: 0.50 to 0.73), since a run's
- * pages say little more than one page of its stretch.  The non-zero
+ * pooled 40 of 64 pages; its interval is the runs' own (collapsed
+ * strata), wider than 64 independent pages would give (Wilson: 0.50 to
+ * 0.73), since a run's pages say little more than one page of its
+ * stretch and neighbouring runs differ.  The non-zero
  * pages reach the codecs in order, as one stream: the copies compress
  * by far more than 16 scattered random pages could (1:1). */
 static void
@@ -209,7 +223,7 @@ test_tally_runs(void)
     g_autoptr(DrCompressEstimate) e = NULL;
     g_autofree uint8_t *run = g_malloc0(16 * 4096);
     uint64_t s = 11;
-    double mean = 0.625, sd = sqrt((2 * 0.375 * 0.375 + 0.625 * 0.625 + 0.125 * 0.125) / 3);
+    const double y[4] = { 1, 1, 0, 0.5 }; /* the runs' zero shares, in order */
 
     dr_compress_tally_run(t, run, 16);
     dr_compress_tally_run(t, run, 16);
@@ -227,7 +241,7 @@ test_tally_runs(void)
 
     g_assert_cmpuint(e->first_read_pages, ==, 64);
     g_assert_cmpfloat_with_epsilon(e->zero_fraction.value, 40.0 / 64, 1e-12);
-    g_assert_cmpfloat_with_epsilon(e->zero_fraction.low, mean - DR_ESTIMATE_Z95 * sd / 2, 1e-9);
+    g_assert_cmpfloat_with_epsilon(e->zero_fraction.low, 0.625 - strata_half(y, 4), 1e-9);
     g_assert_cmpfloat(e->zero_fraction.high, ==, 1.0);
     /* 24 non-zero pages, 16 of them one page's copies: 96 KiB in, about
      * 36 out. */
@@ -252,6 +266,92 @@ test_tally_zero_without_runs(void)
     g_assert_cmpfloat(e->zero_fraction.low, ==, dr_estimate_wilson(2, 8).low);
 }
 
+/* Runs re-read each round give the written and hot sets, pooled over
+ * their pages, with the runs' own (collapsed-strata) interval where it
+ * is the wider; the
+ * sampled pages (the runs' first) still give the temperature.
+ * Four runs of 8 pages, 2 rounds: run 0 all changed in both rounds,
+ * run 1 never, run 2 its first 4 pages in round 1, run 3 its first
+ * page in round 2.  Written: 8 + 0 + 4 + 1 = 13 of 32; hot: 8 of 32. */
+static void
+test_tally_written_runs(void)
+{
+    g_autoptr(DrCompressTally) t = dr_compress_tally_new(4, 2);
+    g_autoptr(DrCompressEstimate) e = NULL;
+    g_autofree uint8_t *run = g_malloc0(8 * 4096);
+    const uint8_t all[8] = { 1, 1, 1, 1, 1, 1, 1, 1 }, none[8] = { 0 };
+    const uint8_t four[8] = { 1, 1, 1, 1 }, one[8] = { 1 };
+    /* The runs' written and hot shares, in order. */
+    const double ws[4] = { 1, 0, 0.5, 0.125 }, hs[4] = { 1, 0, 0, 0 };
+    DrEstimate w = dr_estimate_wilson(13, 32), h = dr_estimate_wilson(8, 32);
+
+    for (int r = 0; r < 4; r++)
+        dr_compress_tally_run(t, run, 8);
+    /* Round 1, then round 2. */
+    dr_compress_tally_run_changes(t, 0, all, 8);
+    dr_compress_tally_run_changes(t, 1, none, 8);
+    dr_compress_tally_run_changes(t, 2, four, 8);
+    dr_compress_tally_run_changes(t, 3, none, 8);
+    dr_compress_tally_run_changes(t, 0, all, 8);
+    dr_compress_tally_run_changes(t, 1, none, 8);
+    dr_compress_tally_run_changes(t, 2, none, 8);
+    dr_compress_tally_run_changes(t, 3, one, 8);
+    for (unsigned int i = 0; i < 4; i++) {
+        dr_compress_tally_add(t, i, i == 0 || i == 2 ? 10 : 0);
+        dr_compress_tally_add(t, i, i == 0 || i == 3 ? 10 : 0);
+    }
+    e = dr_compress_tally_finish(t, 1000, 1.0, 1.0);
+
+    g_assert_cmpuint(e->written_read_pages, ==, 32);
+    g_assert_cmpfloat_with_epsilon(e->written_set_bytes.value, 13.0 / 32 * 1000 * 4096, 1e-6);
+    g_assert_cmpfloat_with_epsilon(e->hot_set_bytes.value, 8.0 / 32 * 1000 * 4096, 1e-6);
+    /* Neighbouring runs differ a lot here: the runs' interval is the
+     * wider at both ends (low clamped at 0). */
+    g_assert_cmpfloat(13.0 / 32 - strata_half(ws, 4), <, w.low);
+    g_assert_cmpfloat(e->written_set_bytes.low, ==, 0);
+    g_assert_cmpfloat_with_epsilon(e->written_set_bytes.high,
+                                   (13.0 / 32 + strata_half(ws, 4)) * 1000 * 4096, 1e-6);
+    g_assert_cmpfloat(0.25 + strata_half(hs, 4), >, h.high);
+    g_assert_cmpfloat_with_epsilon(e->hot_set_bytes.high,
+                                   (0.25 + strata_half(hs, 4)) * 1000 * 4096, 1e-6);
+    g_assert_cmpfloat(e->hot_set_bytes.low, ==, 0);
+    /* The temperature is the sampled pages': 1 never, 2 once, 1 twice. */
+    g_assert_cmpuint(e->temperature[0], ==, 1);
+    g_assert_cmpuint(e->temperature[1], ==, 2);
+    g_assert_cmpuint(e->temperature[2], ==, 1);
+}
+
+/* A written set that lies together in RAM: 64 runs of 16 pages, the
+ * first 16 runs written in every round, the others never.  Neighbouring
+ * runs differ only at the set's edge, so the interval is the one of
+ * 1024 independent pages (0.25 +- 0.03), not the +-0.11 that taking the
+ * 64 runs as a simple random sample would give. */
+static void
+test_tally_written_together(void)
+{
+    g_autoptr(DrCompressTally) t = dr_compress_tally_new(64, 1);
+    g_autoptr(DrCompressEstimate) e = NULL;
+    g_autofree uint8_t *run = g_malloc0(16 * 4096);
+    const uint8_t all[16] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 }, none[16] = { 0 };
+    DrEstimate w = dr_estimate_wilson(256, 1024);
+    const double ram = 1000.0 * 4096;
+
+    for (int r = 0; r < 64; r++)
+        dr_compress_tally_run(t, run, 16);
+    for (unsigned int r = 0; r < 64; r++) {
+        dr_compress_tally_run_changes(t, r, r < 16 ? all : none, 16);
+        dr_compress_tally_add(t, r, r < 16 ? 10 : 0);
+    }
+    e = dr_compress_tally_finish(t, 1000, 1.0, 1.0);
+
+    g_assert_cmpuint(e->written_read_pages, ==, 1024);
+    g_assert_cmpfloat_with_epsilon(e->written_set_bytes.value, 0.25 * ram, 1e-6);
+    g_assert_cmpfloat_with_epsilon(e->written_set_bytes.low, w.low * ram, 1e-6);
+    g_assert_cmpfloat_with_epsilon(e->written_set_bytes.high, w.high * ram, 1e-6);
+    g_assert_cmpfloat(e->written_set_bytes.high - e->written_set_bytes.low, <, 0.07 * ram);
+    g_assert_cmpfloat_with_epsilon(e->hot_set_bytes.value, 0.25 * ram, 1e-6);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -264,5 +364,7 @@ main(int argc, char **argv)
     g_test_add_func("/compress/tally-codec-speed-together", test_tally_codec_speed_together);
     g_test_add_func("/compress/tally-runs", test_tally_runs);
     g_test_add_func("/compress/tally-zero-without-runs", test_tally_zero_without_runs);
+    g_test_add_func("/compress/tally-written-runs", test_tally_written_runs);
+    g_test_add_func("/compress/tally-written-together", test_tally_written_together);
     return g_test_run();
 }
