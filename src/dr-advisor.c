@@ -3,6 +3,7 @@
  */
 #include <config.h>
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -156,6 +157,15 @@ wss_progress(size_t done, size_t total, const DrWssPoint *last, void *opaque)
         p->fn(N_("working set"), done, total, p->opaque);
 }
 
+/* Curve points by period, ascending. */
+static int
+point_cmp(const void *a, const void *b)
+{
+    double x = ((const DrWssPoint *)a)->period_s, y = ((const DrWssPoint *)b)->period_s;
+
+    return (x > y) - (x < y);
+}
+
 DrAdvisorResult *
 dr_advisor_run(DrMeasurePlan *plan, const DrAdvisorParams *params,
                DrAdvisorProgressFunc progress, void *opaque,
@@ -254,28 +264,36 @@ dr_advisor_run(DrMeasurePlan *plan, const DrAdvisorParams *params,
             in.host_other_cpus = CLAMP(busy - in.vcpus * in.vcpu_busy, 0.0, (double)in.host_cpus);
     }
 
-    /* The compressibility sample saw the written set over its whole
-     * span: one more point of the curve, with its own precision (a
-     * stratified sample of other size), so the fit stands on both. */
+    /* The compressibility sample saw what was written in one of its
+     * intervals and over its whole span: two more points of the curve,
+     * each with its own precision (a stratified sample of other size),
+     * so the fit stands on them and on QEMU's together. */
     if (r->compress->rounds > 0 && r->compress->interval_s > 0) {
-        size_t np = r->wss->npoints, at = 0;
-        g_autofree DrWssPoint *pts = g_new0(DrWssPoint, np + 1);
-        DrWssPoint q = { 0 };
         const double mib = 1048576.0;
+        const double ram = (double)r->compress->ram_bytes;
+        DrWssPoint q[2] = { { 0 } };
+        size_t nq = 0, np = r->wss->npoints;
+        g_autofree DrWssPoint *pts = NULL;
 
-        q.period_s = r->compress->rounds * r->compress->interval_s;
-        q.dirtied.value = r->compress->written_set_bytes.value / mib;
-        q.dirtied.low = r->compress->written_set_bytes.low / mib;
-        q.dirtied.high = r->compress->written_set_bytes.high / mib;
-        q.dirtied_mib = q.dirtied.value;
-        q.mib_per_s = q.dirtied_mib / q.period_s;
-        while (at < np && r->wss->points[at].period_s <= q.period_s)
-            at++;
-        memcpy(pts, r->wss->points, at * sizeof(*pts));
-        pts[at] = q;
-        memcpy(pts + at + 1, r->wss->points + at, (np - at) * sizeof(*pts));
+        if (r->compress->rounds > 1) {
+            q[nq].period_s = r->compress->interval_s;
+            q[nq].dirtied = dr_estimate_scale(r->compress->dirty_fraction, ram / mib);
+            nq++;
+        }
+        q[nq].period_s = r->compress->written_span_s > 0 ? r->compress->written_span_s :
+                         r->compress->rounds * r->compress->interval_s;
+        q[nq].dirtied = dr_estimate_scale(r->compress->written_set_bytes, 1 / mib);
+        nq++;
+        pts = g_new0(DrWssPoint, np + nq);
+        memcpy(pts, r->wss->points, np * sizeof(*pts));
+        for (size_t i = 0; i < nq; i++) {
+            q[i].dirtied_mib = q[i].dirtied.value;
+            q[i].mib_per_s = q[i].dirtied_mib / q[i].period_s;
+            pts[np + i] = q[i];
+        }
+        qsort(pts, np + nq, sizeof(*pts), point_cmp);
         dr_wss_free(r->wss);
-        r->wss = dr_wss_fit(pts, np + 1, in.ram_bytes);
+        r->wss = dr_wss_fit(pts, np + nq, in.ram_bytes);
     }
 
     in.host_free_bytes = dr_hostmem_available(conn);

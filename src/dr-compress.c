@@ -296,9 +296,10 @@ zero_fraction(const DrCompressTally *t, uint64_t *pages)
                         t->run_zero_share->len);
 }
 
-/* The shares of RAM written at least once and in every round: from the
- * runs re-read each round where there were any, else from the sampled
- * pages alone. */
+/* The shares of RAM written at least once and in every round.  The
+ * written set comes from the runs re-read at the end where there are
+ * any, else from the sampled pages; the hot set, which needs every
+ * round, from the sampled pages. */
 static void
 written_shares(const DrCompressTally *t, DrEstimate *written, DrEstimate *hot,
                uint64_t *pages)
@@ -306,36 +307,30 @@ written_shares(const DrCompressTally *t, DrEstimate *written, DrEstimate *hot,
     uint64_t w = 0, h = 0;
     unsigned int nruns = t->run_len->len;
     g_autofree double *ws = NULL;
-    g_autofree double *hs = NULL;
 
+    for (unsigned int i = 0; i < t->pages; i++) {
+        unsigned int c = MIN(t->changes[i], t->rounds);
+        w += c > 0;
+        h += c == t->rounds;
+    }
+    *hot = dr_estimate_wilson(h, t->pages);
     if (!t->run_changes) {
-        for (unsigned int i = 0; i < t->pages; i++) {
-            unsigned int c = MIN(t->changes[i], t->rounds);
-            w += c > 0;
-            h += c == t->rounds;
-        }
         *pages = t->pages;
         *written = dr_estimate_wilson(w, t->pages);
-        *hot = dr_estimate_wilson(h, t->pages);
         return;
     }
+    w = 0;
     ws = g_new(double, nruns);
-    hs = g_new(double, nruns);
     for (unsigned int r = 0; r < nruns; r++) {
-        unsigned int n = g_array_index(t->run_len, unsigned int, r), rw = 0, rh = 0;
+        unsigned int n = g_array_index(t->run_len, unsigned int, r), rw = 0;
         const unsigned int *c = t->run_changes + t->run_first[r];
-        for (unsigned int j = 0; j < n; j++) {
+        for (unsigned int j = 0; j < n; j++)
             rw += c[j] > 0;
-            rh += c[j] >= t->rounds;
-        }
         w += rw;
-        h += rh;
         ws[r] = (double)rw / n;
-        hs[r] = (double)rh / n;
     }
     *pages = t->run_pages;
     *written = pooled_share(w, t->run_pages, ws, nruns);
-    *hot = pooled_share(h, t->run_pages, hs, nruns);
 }
 
 void
@@ -372,7 +367,6 @@ dr_compress_tally_finish(DrCompressTally *t, uint64_t ram_pages,
     est->ram_bytes = ram_pages * PAGE;
     est->observations = t->observations;
     est->changed = t->changed;
-    est->dirty_fraction = dr_estimate_wilson(t->changed, t->observations);
     est->overflow_fraction = dr_estimate_wilson(t->overflow, t->changed);
     est->mean_encoded = dr_estimate_mean_from_sums(t->enc_sum, t->enc_sumsq, t->fit);
     est->xbzrle_share = dr_estimate_mean_from_sums(t->share_sum, t->share_sumsq, t->changed);
@@ -388,6 +382,7 @@ dr_compress_tally_finish(DrCompressTally *t, uint64_t ram_pages,
         est->bin_written[t->bins[i]] += c > 0;
     }
     est->zero_fraction = zero_fraction(t, &est->first_read_pages);
+    est->dirty_fraction = dr_estimate_wilson(t->changed, t->observations);
     written_shares(t, &written, &hot, &est->written_read_pages);
     est->written_set_bytes = dr_estimate_scale(written, ram_bytes);
     est->hot_set_bytes = dr_estimate_scale(hot, ram_bytes);
@@ -466,12 +461,14 @@ read_pages(virDomainPtr dom, uint64_t addr, unsigned int n, uint8_t *buf, GError
 
 /* Each sampled page with the neighbours after it, within its stretch of
  * RAM and RAM's own ranges, for the first-read tallies; @run_len gets
- * each run's pages.  The runs are as long as keeps all of them within
- * what the codecs take. */
+ * each run's pages, @run_hash (DR_COMPRESS_RUN_PAGES_MAX a run) their
+ * hashes and @run_read_at when each was read, for the written set.
+ * The runs are as long as keeps all of them within what the codecs
+ * take. */
 static gboolean
 read_runs(virDomainPtr dom, const DrGuestMem *mem, const uint64_t *idx, unsigned int k,
-          unsigned int *run_len, DrCompressTally *tally, GCancellable *cancellable,
-          GError **error)
+          unsigned int *run_len, uint64_t *run_hash, gint64 *run_read_at,
+          DrCompressTally *tally, GCancellable *cancellable, GError **error)
 {
     unsigned int run = CLAMP(DR_COMPRESS_CODEC_PAGES_MAX / k, 1, DR_COMPRESS_RUN_PAGES_MAX);
     g_autofree uint8_t *buf = g_malloc((gsize)run * PAGE);
@@ -490,7 +487,10 @@ read_runs(virDomainPtr dom, const DrGuestMem *mem, const uint64_t *idx, unsigned
         }
         if (!read_pages(dom, dr_guest_mem_page_address(mem, idx[i]), (unsigned int)n, buf, error))
             return FALSE;
+        run_read_at[i] = g_get_monotonic_time();
         run_len[i] = (unsigned int)n;
+        for (unsigned int j = 0; j < n; j++)
+            run_hash[(gsize)i * DR_COMPRESS_RUN_PAGES_MAX + j] = XXH3_64bits(buf + (gsize)j * PAGE, PAGE);
         dr_compress_tally_run(tally, buf, (unsigned int)n);
     }
     return TRUE;
@@ -511,11 +511,12 @@ dr_compress_estimate(virDomainPtr dom, const DrCompressParams *params,
     g_autofree uint8_t *cur = NULL;
     g_autofree unsigned int *run_len = NULL;
     g_autofree uint64_t *run_hash = NULL;
+    g_autofree gint64 *run_read_at = NULL;
     g_autofree uint8_t *run_buf = g_malloc((gsize)DR_COMPRESS_RUN_PAGES_MAX * PAGE);
     uint8_t run_changed[DR_COMPRESS_RUN_PAGES_MAX];
     uint8_t enc[PAGE];
     DrCompressEstimate *est;
-    double interval_sum = 0;
+    double interval_sum = 0, span_sum = 0;
     gint64 begin, start;
     unsigned int k;
 
@@ -551,13 +552,14 @@ dr_compress_estimate(virDomainPtr dom, const DrCompressParams *params,
     changed = g_new0(uint8_t, k);
     run_len = g_new0(unsigned int, k);
     run_hash = g_new0(uint64_t, (gsize)k * DR_COMPRESS_RUN_PAGES_MAX);
+    run_read_at = g_new0(gint64, k);
     for (unsigned int i = 0; i < k; i++)
         addr[i] = dr_guest_mem_page_address(mem, idx[i]);
     tally = dr_compress_tally_new(k, params->rounds);
 
     begin = g_get_monotonic_time();
     g_debug("compress estimate of %s: reading runs of neighbours at %u pages", virDomainGetName(dom), k);
-    if (!read_runs(dom, mem, idx, k, run_len, tally, cancellable, error))
+    if (!read_runs(dom, mem, idx, k, run_len, run_hash, run_read_at, tally, cancellable, error))
         return NULL;
     start = g_get_monotonic_time();
     for (unsigned int round = 0; round <= params->rounds; round++) {
@@ -575,21 +577,28 @@ dr_compress_estimate(virDomainPtr dom, const DrCompressParams *params,
 
             if (g_cancellable_set_error_if_cancelled(cancellable, error))
                 return NULL;
-            /* The sampled page with its run: the same call reads
-             * them, and the run's pages tell the written set. */
-            if (!read_pages(dom, addr[i], run_len[i], run_buf, error))
-                return NULL;
-            now = g_get_monotonic_time();
-            memcpy(page, run_buf, PAGE);
-            for (unsigned int j = 0; j < run_len[i]; j++) {
-                uint64_t *rh = run_hash + (gsize)i * DR_COMPRESS_RUN_PAGES_MAX + j;
-                uint64_t x = XXH3_64bits(run_buf + (gsize)j * PAGE, PAGE);
-                run_changed[j] = round > 0 && x != *rh;
-                *rh = x;
-            }
-            if (round > 0)
+            /* The last round reads each sampled page with its run, in
+             * the same call: what changed in the run since it was first
+             * read is the written set over the whole span.  The rounds
+             * between read the sampled pages alone, as each 64 KiB call
+             * takes longer in a busy guest. */
+            if (round == params->rounds) {
+                if (!read_pages(dom, addr[i], run_len[i], run_buf, error))
+                    return NULL;
+                now = g_get_monotonic_time();
+                memcpy(page, run_buf, PAGE);
+                for (unsigned int j = 0; j < run_len[i]; j++) {
+                    uint64_t x = XXH3_64bits(run_buf + (gsize)j * PAGE, PAGE);
+                    run_changed[j] = x != run_hash[(gsize)i * DR_COMPRESS_RUN_PAGES_MAX + j];
+                }
                 dr_compress_tally_run_changes(tally, i, run_changed, run_len[i]);
-            h = run_hash[(gsize)i * DR_COMPRESS_RUN_PAGES_MAX];
+                span_sum += (double)(now - run_read_at[i]) / 1e6;
+            } else {
+                if (!read_pages(dom, addr[i], 1, page, error))
+                    return NULL;
+                now = g_get_monotonic_time();
+            }
+            h = XXH3_64bits(page, PAGE);
             zero = page_is_zero(page);
             if (round == 0) {
                 dr_compress_tally_first(tally, i,
@@ -630,11 +639,13 @@ dr_compress_estimate(virDomainPtr dom, const DrCompressParams *params,
                                    interval_sum / ((double)k * params->rounds),
                                    (double)(g_get_monotonic_time() - begin) / 1e6);
     est->requested_interval_s = params->interval_ms / 1000.0;
+    est->written_span_s = span_sum / k;
     g_debug("compress estimate: %u pages x %u rounds, interval %.3f s (asked %.3f s), %" G_GUINT64_FORMAT " changed; "
             "%" G_GUINT64_FORMAT " pages first read in runs, %.1f%% zero; written set %.1f MiB of %"
-            G_GUINT64_FORMAT " pages re-read",
+            G_GUINT64_FORMAT " pages over %.2f s",
             est->pages, est->rounds, est->interval_s, est->requested_interval_s, est->changed,
             est->first_read_pages, 100 * est->zero_fraction.value,
-            est->written_set_bytes.value / 1048576.0, est->written_read_pages);
+            est->written_set_bytes.value / 1048576.0, est->written_read_pages,
+            est->written_span_s);
     return est;
 }

@@ -84,9 +84,13 @@ typedef struct {
     uint64_t *temperature;
     DrEstimate written_set_bytes; /* pages changed at least once */
     DrEstimate hot_set_bytes;     /* pages changed in every round */
-    uint64_t written_read_pages;  /* pages the written and hot sets
-                                   * stand on: the runs of neighbours,
-                                   * re-read in each round */
+    uint64_t written_read_pages;  /* pages the written set stands on:
+                                   * the runs of neighbours, first read
+                                   * before the rounds and again in the
+                                   * last round */
+    double written_span_s;        /* the mean time between those two
+                                   * reads of a run: the written set's
+                                   * period; 0 without runs */
 
     DrEstimate zero_fraction;     /* of pages first read, all zero */
     uint64_t first_read_pages;    /* pages the zero share and the first

@@ -29,10 +29,10 @@ void dr_compress_tally_first(DrCompressTally *t, unsigned int page, unsigned int
 void dr_compress_tally_run(DrCompressTally *t, const uint8_t *pages, unsigned int n);
 
 /* Run @run (counted in the order dr_compress_tally_run() was given the
- * runs) as re-read in a round: @changed[j] non-zero where its page j
- * changed since the previous round; @n at most the run's length.  Once
- * any run is re-read, the written and hot sets come from the runs'
- * pages, and the sampled pages alone give the rest. */
+ * runs) as read again: @changed[j] non-zero where its page j changed
+ * since; @n at most the run's length.  Once any run is read again, the
+ * written set comes from the runs' pages; the sampled pages alone give
+ * the rest. */
 void dr_compress_tally_run_changes(DrCompressTally *t, unsigned int run,
                                    const uint8_t *changed, unsigned int n);
 

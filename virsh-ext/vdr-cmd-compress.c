@@ -103,9 +103,15 @@ print_estimate(FILE *out, const char *name, const DrCompressEstimate *e)
                     e->size_classes[c]);
         fputc('\n', out);
     }
-    fprintf(out, _("%1$-22s %2$.0f MiB of %3$" G_GUINT64_FORMAT " pages re-read (95%% CI %4$.0f to %5$.0f MiB)\n"),
-            _("Written set:"), e->written_set_bytes.value / MiB, e->written_read_pages,
-            e->written_set_bytes.low / MiB, e->written_set_bytes.high / MiB);
+    if (e->written_span_s > 0)
+        fprintf(out, _("%1$-22s %2$.0f MiB over %3$.1f s, from %4$" G_GUINT64_FORMAT " pages (95%% CI %5$.0f to %6$.0f MiB)\n"),
+                _("Written set:"), e->written_set_bytes.value / MiB, e->written_span_s,
+                e->written_read_pages, e->written_set_bytes.low / MiB,
+                e->written_set_bytes.high / MiB);
+    else
+        fprintf(out, _("%1$-22s %2$.0f MiB from %3$" G_GUINT64_FORMAT " pages (95%% CI %4$.0f to %5$.0f MiB)\n"),
+                _("Written set:"), e->written_set_bytes.value / MiB, e->written_read_pages,
+                e->written_set_bytes.low / MiB, e->written_set_bytes.high / MiB);
     fprintf(out, "%-22s %.0f MiB changed in every round (95%% CI %.0f to %.0f MiB)\n",
             _("Hot set:"), e->hot_set_bytes.value / MiB, e->hot_set_bytes.low / MiB,
             e->hot_set_bytes.high / MiB);
@@ -148,6 +154,7 @@ estimate_json(const char *name, const DrCompressEstimate *e)
     json_builder_end_array(b);
     vdr_json_add_estimate(b, "written_set_bytes", &e->written_set_bytes);
     vdr_json_add_int(b, "written_read_pages", (gint64)e->written_read_pages);
+    vdr_json_add_double(b, "written_span_s", e->written_span_s);
     vdr_json_add_estimate(b, "hot_set_bytes", &e->hot_set_bytes);
     vdr_json_add_estimate(b, "zero_fraction", &e->zero_fraction);
     vdr_json_add_int(b, "first_read_pages", (gint64)e->first_read_pages);
