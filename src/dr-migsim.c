@@ -100,16 +100,17 @@ dr_mig_input_set_wss(DrMigInput *in, const DrWss *wss)
     in->wss_rate_high = 0;
     in->wss_span_s = dr_wss_span(wss);
     in->wss_open = wss->npoints > 0 && !wss->saturated;
-    /* Flat already at the shortest period (most of W dirtied in it): the
-     * curve cannot tell how fast the set is rewritten, only that it is
-     * at least that fast. */
+    /* Flat already at the shortest period (most of W dirtied in it, or
+     * a flat curve fits as well within the sampling noise): the curve
+     * cannot tell how fast the set is rewritten, only that it is at
+     * least that fast. */
     if (wss->npoints > 0 && wss->wss_mib > 0) {
         const DrWssPoint *first = &wss->points[0];
         for (size_t i = 1; i < wss->npoints; i++) {
             if (wss->points[i].period_s < first->period_s)
                 first = &wss->points[i];
         }
-        if (first->dirtied_mib >= 0.8 * wss->wss_mib)
+        if (first->dirtied_mib >= 0.8 * wss->wss_mib || wss->rate_unbounded)
             in->wss_rate_high = in->wss_rate * 10;
     }
 }

@@ -138,6 +138,16 @@ dr_wss_fit(const DrWssPoint *points, size_t n, uint64_t ram_bytes)
      * the initial rate, and the data rule out a set as large as RAM. */
     wss->saturated = wss->new_mib_per_s * dr_wss_span(wss) > 1.5 * wss->wss_mib &&
                      high < GRID - 1;
+    /* Flat from the shortest period on (as if r were without bound):
+     * where that fits within the threshold too, the data bound r from
+     * below only. */
+    {
+        double flat = INFINITY;
+        for (int i = 0; i < GRID; i++)
+            flat = MIN(flat, weighted_sse(DR_WSS_MODEL_SATURATING_LINEAR, wgrid[i], INFINITY,
+                                          points, n, floor_var));
+        wss->rate_unbounded = flat <= best + DR_WSS_CHI2_95;
+    }
     return g_steal_pointer(&wss);
 }
 

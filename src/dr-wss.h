@@ -54,6 +54,10 @@ typedef struct {
                                 * its initial rate would have dirtied well
                                 * over W by the longest, and W's interval
                                 * stops short of RAM */
+    gboolean rate_unbounded;   /* a curve flat from the shortest period
+                                * on fits the points within the same
+                                * threshold: new_mib_per_s is only a
+                                * lower bound */
 } DrWss;
 
 /* The chi-square quantile for one parameter at 95%: the profile's
