@@ -75,6 +75,7 @@ typedef struct {
 /* A migration being followed. */
 typedef struct {
     DrSteer *steer;
+    DrSteerConfig cfg;         /* what steer was made with */
     guint timer;
     DrJobStats first, last;
     GPtrArray *actions;        /* char *: what steering did */
@@ -392,6 +393,7 @@ dom_unschedule(Dom *dd)
 }
 
 static void follow_start(Dom *dd);
+static void follow_settings(Dom *dd, Follow *f);
 
 /* A running domain: monitored from now if it qualifies. */
 /* Whether @dom is the destination's half of a migration still running:
@@ -1032,6 +1034,18 @@ follow_wait_expired(gpointer opaque)
     return G_SOURCE_REMOVE;
 }
 
+/* What a followed migration runs with, as far as known. */
+static void
+follow_log_start(Dom *dd, const Follow *f)
+{
+    const DrSteerConfig *cfg = &f->cfg;
+
+    LOG(G_LOG_LEVEL_MESSAGE, dd->name,
+        _("Following the migration of '%1$s': XBZRLE %2$s, cache %3$.0f MiB (cap %4$.0f MiB), max downtime %5$llu ms (up to %6$" G_GUINT64_FORMAT " ms)"),
+        dd->name, cfg->xbzrle ? _("on") : _("off"), cfg->xbzrle_cache / MIB,
+        cfg->xbzrle_cache_max / MIB, (unsigned long long)cfg->downtime_ms, cfg->downtime_max_ms);
+}
+
 static gboolean
 follow_poll(gpointer opaque)
 {
@@ -1050,6 +1064,19 @@ follow_poll(gpointer opaque)
         return G_SOURCE_REMOVE;
     }
     f->last = js;
+    /* The job's first statistics can come before QEMU reports XBZRLE:
+     * where a later poll is the first to, the settings are taken up
+     * again, and steering starts over with them. */
+    if (js.xbzrle && !f->first.xbzrle) {
+        f->first.xbzrle = TRUE;
+        f->first.xbzrle_cache = js.xbzrle_cache;
+        follow_settings(dd, f);
+        f->cfg.xbzrle = TRUE;
+        f->cfg.xbzrle_cache = js.xbzrle_cache;
+        dr_steer_free(f->steer);
+        f->steer = dr_steer_new(&f->cfg);
+        follow_log_start(dd, f);
+    }
     smp.elapsed_ms = js.elapsed_ms;
     smp.iteration = js.iteration;
     smp.remaining = js.remaining;
@@ -1162,6 +1189,7 @@ follow_start(Dom *dd)
     cfg.postcopy = limits.postcopy;
     cfg.max_time_ms = limits.max_time_ms;
     cfg.when_exceeded = when_exceeded(dd->policy);
+    f->cfg = cfg;
     f->steer = dr_steer_new(&cfg);
     if (virDomainMigrateGetMaxSpeed(dd->dom, &speed, 0) == 0 && speed > 0 &&
         (double)speed < METRICS_MAX_SPEED_MIB)
@@ -1171,10 +1199,7 @@ follow_start(Dom *dd)
     if (dd->measuring)
         g_cancellable_cancel(dd->measuring);
     dr_schedule_set_migrating(d->sched, dd->uuid, TRUE);
-    LOG(G_LOG_LEVEL_MESSAGE, dd->name,
-        _("Following the migration of '%1$s': XBZRLE %2$s, cache %3$.0f MiB (cap %4$.0f MiB), max downtime %5$llu ms (up to %6$" G_GUINT64_FORMAT " ms)"),
-        dd->name, cfg.xbzrle ? _("on") : _("off"), cfg.xbzrle_cache / MIB,
-        cfg.xbzrle_cache_max / MIB, (unsigned long long)cfg.downtime_ms, cfg.downtime_max_ms);
+    follow_log_start(dd, f);
     f->timer = g_timeout_add((guint)d->cfg->steer_poll_ms, follow_poll, dd);
 }
 
