@@ -66,7 +66,7 @@ def pytest_runtest_makereport(item, call):
     if rep.when != "call" or not rep.failed or bed is None:
         return
     for name in sorted(bed.guests - item.dr_guests_before):
-        why = bed.lost_to_tcg_bug(name)
+        why = bed.lost_to_tcg_bug(name, quiet=drtestbed.HUNG_AFTER_S)
         if why:
             crash = getattr(rep.longrepr, "reprcrash", None)
             if crash is not None:

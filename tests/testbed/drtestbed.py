@@ -70,6 +70,11 @@ TCG_STORES_FIXED_IN = (9, 0)
 # What a test failure says when the guest was lost to that bug; the
 # integration tests rerun such a test once (tests/integration.sh).
 LOST_TO_TCG_BUG = "guest lost to QEMU's TCG migration bug"
+# A guest that arrived by migration on such a QEMU and then printed none
+# of its workload's once-a-second reports for this long is taken for hung
+# (TestBed.lost_to_tcg_bug(quiet=)).  On a busy host the reports come late
+# by a few seconds, not fifteen.
+HUNG_AFTER_S = 15
 # DR_TESTBED_PTI=off boots without it, to check whether a QEMU still
 # needs it (see tests/testbed/pti-check).
 if os.environ.get("DR_TESTBED_PTI") == "off":
@@ -295,6 +300,7 @@ class TestBed:
         self.workload_bin = workload_bin
         self.started = []  # (description, pidfile or pid)
         self.guests = set()  # names of the guests this test bed booted
+        self._guest_objects = {}  # name -> [Guest], for their consoles
         self.kernel = self.initrd = None
         self._qemu_version = None
 
@@ -375,36 +381,98 @@ class TestBed:
             self._qemu_version = (v // 1000000, (v // 1000) % 1000)
         return self._qemu_version
 
-    def lost_to_tcg_bug(self, name, wait=5.0):
+    def lost_to_tcg_bug(self, name, wait=5.0, quiet=0):
         """Why guest @name looks lost to QEMU's TCG migration bug (see
         GUEST_KERNEL_ARGS), or None.  It must have arrived on a host by
-        live migration and then shut itself down there (the bed's guests
-        never do: only a panic or a reset does, and on_reboot is destroy),
-        on a QEMU older than the fix.  libvirt writes the shutdown line
-        after it has reaped QEMU, so a start with no end yet is given
-        @wait seconds."""
+        live migration, on a QEMU older than the fix, and then either
+        shut itself down there (the bed's guests never do: only a panic
+        or a reset does, and on_reboot is destroy) or, with @quiet > 0,
+        hung there: libvirt says it runs, but its workload, which reports
+        once a second, printed nothing for @quiet seconds.  libvirt
+        writes the shutdown line after it has reaped QEMU, so a start
+        with no end yet is given @wait seconds.  The hang check closes the
+        guest's console readers, which would take its lines."""
         if self.qemu_version() >= TCG_STORES_FIXED_IN:
             return None
-        logs = (("source", f"/var/log/libvirt/qemu/{name}.log"),
+        why = self._shut_down_after_arrival(name, wait)
+        if why is None and quiet > 0:
+            why = self._silent_after_arrival(name, quiet)
+        return why
+
+    def _last_start(self, host, path):
+        """The part of a guest's libvirt log since QEMU last started."""
+        try:
+            with open(path, errors="replace") as f:
+                return f.read().rsplit("starting up libvirt", 1)[-1]
+        except OSError:
+            return None
+
+    def _log_paths(self, name):
+        return (("source", f"/var/log/libvirt/qemu/{name}.log"),
                 ("destination", os.path.join(pwd.getpwnam(DEST_USER).pw_dir, ".cache",
                                              "libvirt", "qemu", "log", f"{name}.log")))
+
+    def _tcg_bug_words(self):
+        v = self.qemu_version()
+        return (f"QEMU {v[0]}.{v[1]} under TCG loses guest stores during migration, "
+                f"fixed in {TCG_STORES_FIXED_IN[0]}.{TCG_STORES_FIXED_IN[1]}")
+
+    def _silent_after_arrival(self, name, quiet):
+        libvirt = self.libvirt
+        for host, path in self._log_paths(name):
+            last = self._last_start(host, path)
+            if last is None or "-incoming" not in last or "shutting down" in last:
+                continue
+            try:
+                conn = self.connect("source" if host == "source" else "dest")
+            except libvirt.libvirtError:
+                continue
+            try:
+                dom = conn.lookupByName(name)
+                if dom.state()[0] != libvirt.VIR_DOMAIN_RUNNING:
+                    continue
+                src = ET.fromstring(dom.XMLDesc(0)).find("./devices/serial/source")
+                pty = src.get("path") if src is not None else None
+            except libvirt.libvirtError:
+                continue
+            finally:
+                conn.close()
+            if not pty:
+                continue
+            # Two readers on a pty share its lines between them.
+            for g in self._guest_objects.get(name, ()):
+                if g.console:
+                    g.console.close()
+                    g.console = None
+            console = Console(pty)
+            try:
+                deadline = time.monotonic() + quiet
+                while time.monotonic() < deadline:
+                    if RATE_RE.search(console.text()):
+                        return None
+                    time.sleep(0.2)
+                text = console.text()
+            finally:
+                console.close()
+            tail = text.strip()[-300:]
+            return (f"{name} arrived on the {host} by live migration and hung there: libvirt "
+                    f"says it runs, but its workload printed no report in {quiet:g} s "
+                    f"({'console: ' + tail if tail else 'its console was silent'}); "
+                    + self._tcg_bug_words())
+        return None
+
+    def _shut_down_after_arrival(self, name, wait):
         deadline = time.monotonic() + wait
         while True:
             pending = False
-            for host, path in logs:
-                try:
-                    with open(path, errors="replace") as f:
-                        last = f.read().rsplit("starting up libvirt", 1)[-1]
-                except OSError:
-                    continue
-                if "-incoming" not in last:
+            for host, path in self._log_paths(name):
+                last = self._last_start(host, path)
+                if last is None or "-incoming" not in last:
                     continue
                 if "shutting down, reason=shutdown" in last:
-                    v = self.qemu_version()
                     return (f"{name} arrived on the {host} by live migration and then shut "
-                            f"itself down there (a guest panic or reset; {path}); QEMU "
-                            f"{v[0]}.{v[1]} under TCG loses guest stores during migration, "
-                            f"fixed in {TCG_STORES_FIXED_IN[0]}.{TCG_STORES_FIXED_IN[1]}")
+                            f"itself down there (a guest panic or reset; {path}); "
+                            + self._tcg_bug_words())
                 pending = pending or "shutting down" not in last
             if not pending or time.monotonic() >= deadline:
                 return None
@@ -451,7 +519,9 @@ class TestBed:
         xml = domain_xml(name, self.kernel, self.initrd, workload, memory_mib, vcpus)
         dom = conn.createXML(xml, 0)
         self.guests.add(name)
-        return Guest(self, conn, dom, workload)
+        guest = Guest(self, conn, dom, workload)
+        self._guest_objects.setdefault(name, []).append(guest)
+        return guest
 
 
 class Daemon:
