@@ -136,6 +136,7 @@ grid_add(Grid *g, const DrMigSettings *s, GError **error)
     if (!dr_mig_predict(g->in, &c.settings, &c.prediction, error))
         return FALSE;
     c.rank_s = c.prediction.total_s;
+    c.rank_converges = c.prediction.converges;
     /* Not chosen for a pace past the limit that the link may not give:
      * as if calibrated at the limit. */
     if (c.prediction.uncertain & DR_MIG_UNCERTAIN_LINK) {
@@ -144,6 +145,7 @@ grid_add(Grid *g, const DrMigSettings *s, GError **error)
         if (!dr_mig_predict(&at_limit, &c.settings, &p, error))
             return FALSE;
         c.rank_s = p.total_s;
+        c.rank_converges = p.converges;
     }
     if (c.prediction.converges) {
         DrMigInput stressed = at_limit;
@@ -442,8 +444,11 @@ explain(DrAdvice *a)
         g_ptr_array_add(r, g_strdup(_("Uncertain: where the working set lies in RAM was not measured; it was taken to be one piece, which QEMU's cache holds best.")));
     if (chosen->prediction.uncertain & DR_MIG_UNCERTAIN_PAGE_RATIO)
         g_ptr_array_add(r, g_strdup(_("Uncertain: how well whole pages compress was not measured; no gain was counted.")));
-    if (chosen->prediction.uncertain & DR_MIG_UNCERTAIN_LINK)
-        g_ptr_array_add(r, g_strdup(_("Uncertain: how far multifd runs past the bandwidth limit. QEMU counts a packet once sent, so each 100 ms lets out up to one packet per connection beyond the limit, where the link is faster; the time is taken half-way. The daemon's calibration measures it.")));
+    if ((chosen->prediction.uncertain & DR_MIG_UNCERTAIN_LINK) && chosen->rank_converges)
+        g_ptr_array_add(r, g_strdup_printf(_("Uncertain: how far multifd runs past the bandwidth limit. QEMU counts a packet once sent, so each 100 ms lets out about half a packet, and one more per connection, beyond the limit; the time is taken for a link that carries them. On a link no faster than the limit it would be %1$.1f s. The daemon's calibration measures it."),
+                                           chosen->rank_s));
+    else if (chosen->prediction.uncertain & DR_MIG_UNCERTAIN_LINK)
+        g_ptr_array_add(r, g_strdup(_("Uncertain: how far multifd runs past the bandwidth limit. QEMU counts a packet once sent, so each 100 ms lets out about half a packet, and one more per connection, beyond the limit; the time is taken for a link that carries them. On a link no faster than the limit it would not converge. The daemon's calibration measures it.")));
     if (chosen->prediction.uncertain & DR_MIG_UNCERTAIN_WSS)
         g_ptr_array_add(r, g_strdup_printf(_("Uncertain: the working set was still growing at the longest period measured (%1$.0f s), and the first pass takes longer; what the guest dirties meanwhile is the fitted curve carried past its data."),
                                            in->wss_span_s));

@@ -78,6 +78,7 @@ typedef struct {
      * paced at the limit where the host has not measured its pace, as
      * how far past the limit it runs depends on the link. */
     double rank_s;
+    gboolean rank_converges; /* whether it converges at that pace */
 } DrAdviceCandidate;
 
 typedef struct {

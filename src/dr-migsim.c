@@ -480,20 +480,29 @@ multifd_past_limit(const DrMigInput *in, const DrMigSettings *s)
 
 /* The pace on the wire, bytes/s, of multifd packets that shrink by
  * @ratio, against the limit @B.  A QEMU that counts a packet once it
- * is sent lets out, in each 100 ms window, the packets its channels
- * hold when the limit is reached: up to one per channel beyond it.
- * Whether they go faster depends on the link, which may be no faster
- * than the limit; the middle of the two is taken.  A calibrated link
+ * is sent (migration_rate_exceeded() against mig_stats.multifd_bytes,
+ * which the channel thread adds to after its write) stops a 100 ms
+ * window at the first count past the limit.  The count rises a packet
+ * at a time: packets of one size (@varying false) pass the limit by
+ * what the whole packets come to; packets whose size varies (a codec,
+ * zero pages among them) by half a packet on average.  The packets its
+ * channels hold then, one each, still go out in that window.  The
+ * model takes the link to carry what QEMU lets out, as it does for
+ * every other setting; a link no faster than the limit gives @B, and
+ * the choice weighs multifd at that (dr-advice.c).  A calibrated link
  * factor (in @B) has measured the pace itself. */
 static double
-multifd_pace(const DrMigInput *in, const DrMigSettings *s, double B, double ratio)
+multifd_pace(const DrMigInput *in, const DrMigSettings *s, double B, double ratio,
+             gboolean varying)
 {
-    double packet;
+    const double window = B * DR_MIG_RATE_WINDOW_S;
+    double packet, counted;
 
     if (!multifd_past_limit(in, s))
         return B;
     packet = DR_PAGE_CODEC_PACKET_PAGES * (in->page_size + DR_MIG_PAGE_OVERHEAD) / ratio;
-    return B + s->parallel * packet / DR_MIG_RATE_WINDOW_S / 2;
+    counted = varying ? window + packet / 2 : (floor(window / packet) + 1) * packet;
+    return (counted + s->parallel * packet) / DR_MIG_RATE_WINDOW_S;
 }
 
 /* How the throttle @x slows the guest's dirtying. */
@@ -595,8 +604,8 @@ dr_mig_predict(const DrMigInput *in, const DrMigSettings *s, DrMigPrediction *ou
     if (s->dirty_limit > 0 && in->dirty_rate > 0)
         dirty_factor = MIN(1.0, s->dirty_limit * in->vcpus / in->dirty_rate);
 
-    pace1 = multifd_pace(in, s, B, ratio_first);
-    pace = multifd_pace(in, s, B, ratio);
+    pace1 = multifd_pace(in, s, B, ratio_first, page_codec || in->zero_fraction > 0);
+    pace = multifd_pace(in, s, B, ratio, page_codec);
     cap = MAX(pace1, pace);
 
     /* Round 1: every page, whole; zero pages as a header. */

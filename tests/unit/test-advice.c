@@ -190,12 +190,53 @@ test_sparse_xbzrle_64_misses(void)
     g_assert_cmpfloat(p.cache_miss_rate, <=, 0.875);
 }
 
+/* Plain multifd on a QEMU >= 8.1, idle guest with no zero page: every
+ * packet is 128 x 4104 bytes, and 4 MiB / 525312 = 7.98: a window's
+ * count passes the limit with the eighth packet, and the two the
+ * channels hold go out too, 10 packets a window.  At 5 MiB/s
+ * the first packet passes the 512 KiB window: 3 packets, 3 times the
+ * limit (the bound the design note's simulation gives).  Zero pages
+ * among them make the sizes vary: half a packet past, on average. */
+static void
+test_multifd_pace(void)
+{
+    DrMigInput in;
+    DrMigSettings s = settings(DR_MIG_COMPRESSION_NONE, 0);
+    DrMigPrediction p;
+    const double packet = 128 * 4104.0;
+
+    s.parallel = 2;
+    guest(&in);
+    in.multifd_accounting = DR_MIG_MULTIFD_ACCOUNTING_SENT;
+    predict(&in, &s, &p);
+    g_assert_true(p.converges);
+    g_assert_cmpuint(p.uncertain & DR_MIG_UNCERTAIN_LINK, !=, 0);
+    g_assert_cmpfloat_with_epsilon(p.total_s, SETUP_S + 262144.0 * 4104 / (10 * packet / 0.1), 1e-9);
+
+    in.bandwidth = 5 * MIB;
+    predict(&in, &s, &p);
+    g_assert_cmpfloat_with_epsilon(p.total_s, SETUP_S + 262144.0 * 4104 / (3 * packet / 0.1), 1e-9);
+
+    /* Half the pages zero: the non-zero half at 40 MiB/s + 2.5 packets
+     * a window; the zero pages' headers at the limit, and their time
+     * in runs. */
+    in.bandwidth = 40 * MIB;
+    in.zero_fraction = 0.5;
+    predict(&in, &s, &p);
+    g_assert_cmpfloat_with_epsilon(p.total_s,
+                                   SETUP_S + 131072.0 * 4104 / (40 * MIB + 2.5 * packet / 0.1) +
+                                   131072.0 * DR_MIG_ZERO_PAGE_BYTES / (40 * MIB) +
+                                   dr_mig_zero_pages_s(DR_MIG_LINK_CLASS_MULTIFD, 131072), 1e-9);
+}
+
 /* multifd with zstd, on a link-bound host (the codec is taken as very
  * fast).  The first pass sends RAM as it lies, at its own ratio: idle,
  * with 4:1, that is 262144 x 4104 / 4 bytes and nothing after it.  A
  * QEMU >= 8.1 counts each packet (128 x 4104 / 4 bytes) once sent and
- * lets out up to one per channel per 100 ms window past the limit: the
- * pace is taken half-way, 40 MiB/s + 2 x 131328 / 0.1 / 2.  An older
+ * stops a 100 ms window half a packet past the limit on average (the
+ * codec's packets vary in size), and the two its channels hold go out
+ * too: the pace is 40 MiB/s + 2.5 x 131328 / 0.1, on a link that
+ * carries it.  An older
  * QEMU counts the raw pages, so the time is that of no compression. */
 static void
 test_zstd_first_pass_ratio(void)
@@ -203,7 +244,7 @@ test_zstd_first_pass_ratio(void)
     DrMigInput in;
     DrMigSettings s = settings(DR_MIG_COMPRESSION_ZSTD, 0);
     DrMigPrediction p;
-    const double pace = 40 * MIB + 2 * 131328.0 / 0.1 / 2;
+    const double pace = 40 * MIB + 2.5 * 131328.0 / 0.1;
 
     s.parallel = 2;
     guest(&in);
@@ -765,6 +806,13 @@ test_advise_zstd_link_uncertain(void)
     g_assert_cmpint(chosen(a)->compression, ==, DR_MIG_COMPRESSION_ZSTD);
     g_assert_cmpuint(a->candidates[a->chosen].prediction.uncertain & DR_MIG_UNCERTAIN_LINK, !=, 0);
     g_assert_true(has_reason(a, "how far multifd runs past the bandwidth limit"));
+    /* ... and what it would take at the limit: the first pass at 4:1. */
+    {
+        g_autofree char *at_limit = g_strdup_printf("On a link no faster than the limit it would be %.1f s.",
+                                                    SETUP_S + FIRST_PASS_S / 4);
+        g_assert_true(has_reason(a, at_limit));
+        g_assert_cmpfloat(a->candidates[a->chosen].prediction.total_s, <, SETUP_S + FIRST_PASS_S / 4);
+    }
 
     in.link_factor[DR_MIG_LINK_CLASS_MULTIFD_COMPRESSED] = 1.2;
     cal = advise(&in, &l, ALL_CAPS | DR_MIG_CAP_MULTIFD_ZSTD);
@@ -913,6 +961,7 @@ main(int argc, char **argv)
     g_test_add_func("/migsim/sparse-xbzrle-512", test_sparse_xbzrle_512);
     g_test_add_func("/migsim/sparse-xbzrle-64", test_sparse_xbzrle_64_misses);
     g_test_add_func("/migsim/deterministic", test_deterministic);
+    g_test_add_func("/migsim/multifd-pace", test_multifd_pace);
     g_test_add_func("/migsim/zstd-first-pass-ratio", test_zstd_first_pass_ratio);
     g_test_add_func("/migsim/zstd-changed-ratio", test_zstd_changed_ratio);
     g_test_add_func("/migsim/zstd-cpu-bound-threshold", test_zstd_cpu_bound_threshold);
