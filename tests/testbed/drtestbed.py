@@ -399,7 +399,7 @@ class TestBed:
             why = self._silent_after_arrival(name, quiet)
         return why
 
-    def _last_start(self, host, path):
+    def _last_start(self, path):
         """The part of a guest's libvirt log since QEMU last started."""
         try:
             with open(path, errors="replace") as f:
@@ -420,7 +420,7 @@ class TestBed:
     def _silent_after_arrival(self, name, quiet):
         libvirt = self.libvirt
         for host, path in self._log_paths(name):
-            last = self._last_start(host, path)
+            last = self._last_start(path)
             if last is None or "-incoming" not in last or "shutting down" in last:
                 continue
             try:
@@ -466,7 +466,7 @@ class TestBed:
         while True:
             pending = False
             for host, path in self._log_paths(name):
-                last = self._last_start(host, path)
+                last = self._last_start(path)
                 if last is None or "-incoming" not in last:
                     continue
                 if "shutting down, reason=shutdown" in last:
